@@ -1,0 +1,45 @@
+# dqv: two commands do everything on a fresh machine with Python 3.11:
+#   make demo   install, then run the sample job day by day and show what it finds
+#   make test   install, start the services the tests need, run the whole suite
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_ROOT ?= dqv-artifacts/demo
+
+.PHONY: install system-deps demo test test-fast lint bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP)
+
+# Debian packages the tests drive for real (promtool, Pushgateway, Alertmanager, Chromium).
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: install
+	rm -rf $(DEMO_ROOT)
+	$(BIN)/dqv validate-config
+	-$(BIN)/dqv backfill training_events --start 2026-11-01 --end 2026-11-11 --artifact-root $(DEMO_ROOT) --quiet
+	@echo
+	@echo "Artifacts (statistics, anomalies, run.json per run) are in $(DEMO_ROOT)/"
+
+test: install system-deps
+	bash scripts/run-tests.sh
+
+test-fast: install
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: install
+	$(BIN)/ruff check validator tests sample_data
+	$(BIN)/mypy validator
+
+bench: install
+	$(BIN)/python -m validator.bench
+
+clean:
+	rm -rf $(VENV) dqv-artifacts .pytest_cache

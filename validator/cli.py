@@ -1,0 +1,193 @@
+"""The `dqv` command line. Heavy modules (TensorFlow via TFDV) are imported inside the
+commands that need them, so `dqv --help` and config checks answer at once.
+
+Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or a usage/config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import pathlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from validator import __version__
+from validator.errors import ConfigError, DqvError
+
+log = logging.getLogger("dqv")
+EXIT_USAGE = 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project-dir", type=pathlib.Path,
+                        default=pathlib.Path(os.environ.get("DQV_PROJECT_DIR", ".")),
+                        help="directory holding jobs/ and schemas/ (env DQV_PROJECT_DIR; default .)")
+    parser.add_argument("--artifact-root", type=pathlib.Path, default=None,
+                        help="where runs write statistics and anomalies (env DQV_ARTIFACT_ROOT; "
+                             "default PROJECT_DIR/dqv-artifacts)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dqv", description="dqv: the data-quality gate for ML training data.",
+        epilog="Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or bad config.")
+    parser.add_argument("--version", action="version", version=f"dqv {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="validate one partition of a job's data")
+    run.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
+    run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD")
+    run.add_argument("--json", action="store_true", help="print the run record as JSON")
+    _common(run)
+
+    backfill = sub.add_parser("backfill", help="run a job for every day of a date range, in order")
+    backfill.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
+    backfill.add_argument("--start", type=_date, required=True, help="first ds, YYYY-MM-DD")
+    backfill.add_argument("--end", type=_date, required=True, help="last ds (inclusive)")
+    backfill.add_argument("--json", action="store_true", help="print the run records as JSON")
+    _common(backfill)
+
+    schema = sub.add_parser("schema", help="propose or compare schemas from data")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
+    infer = schema_sub.add_parser("infer", help="propose a schema from a partition (tfdv.infer_schema)")
+    infer.add_argument("job")
+    infer.add_argument("--ds", type=_date)
+    infer.add_argument("--write", action="store_true", help="write it to the job's schema path")
+    _common(infer)
+    diff = schema_sub.add_parser("diff", help="what the data suggests that the curated schema does not say")
+    diff.add_argument("job")
+    diff.add_argument("--ds", type=_date)
+    diff.add_argument("--json", action="store_true")
+    _common(diff)
+
+    check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
+    check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
+    _common(check)
+    return parser
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dqv: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def artifact_root(args: argparse.Namespace) -> pathlib.Path:
+    if args.artifact_root:
+        return pathlib.Path(args.artifact_root)
+    env = os.environ.get("DQV_ARTIFACT_ROOT")
+    return pathlib.Path(env) if env else args.project_dir / "dqv-artifacts"
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from validator.config import find_job, load_job
+
+    return load_job(find_job(args.job, args.project_dir))
+
+
+def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
+    from validator import render
+    from validator.observers import build_observers
+    from validator.runner import RunSettings, run_job
+    from validator.store import open_store
+
+    job = _load(args)
+    root = artifact_root(args)
+    settings = RunSettings(artifact_root=root, progress=not args.quiet)
+    store = open_store(root)
+    observers = build_observers(job, settings)
+    records = []
+    for ds in days:
+        result = run_job(job, ds, store, settings, observers=observers)
+        records.append(result.record)
+        if not args.json:
+            print(render.run_summary(result.record), flush=True)
+    if args.json:
+        data = [r.to_json() for r in records]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True))
+    elif len(records) > 1:
+        print()
+        print(render.backfill_summary(records))
+    return max((r.outcome.exit_code for r in records if r.outcome), default=2)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_days(args, [args.ds])
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    if args.end < args.start:
+        raise ConfigError("--end is before --start; swap them")
+    days = [args.start + dt.timedelta(days=n) for n in range((args.end - args.start).days + 1)]
+    return _run_days(args, days)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from validator import schema_tools
+
+    job = _load(args)
+    if args.schema_command == "infer":
+        return schema_tools.infer_command(job, args.ds, write=args.write)
+    return schema_tools.diff_command(job, args.ds, as_json=args.json)
+
+
+def cmd_validate_config(args: argparse.Namespace) -> int:
+    from validator.config import all_job_files, load_job
+    from validator.schema_io import load_schema
+
+    files = args.files or all_job_files(args.project_dir)
+    if not files:
+        raise ConfigError(f"no job files found in {args.project_dir / 'jobs'}")
+    errors = 0
+    for file in files:
+        try:
+            job = load_job(file)
+            load_schema(job.schema_path)
+            print(f"ok     {file}")
+        except ConfigError as err:
+            errors += 1
+            print(f"error  {err}")
+    return EXIT_USAGE if errors else 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "backfill": cmd_backfill,
+    "schema": cmd_schema,
+    "validate-config": cmd_validate_config,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args)
+    try:
+        return COMMANDS[args.command](args)
+    except DqvError as err:
+        print(f"dqv: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("dqv: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

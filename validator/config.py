@@ -1,0 +1,173 @@
+"""Job files (`jobs/<name>.yaml`) parsed into typed models.
+
+Every field is documented in the README under "Job files". Relative paths in a job file
+are resolved against the project directory: the directory that holds `jobs/`.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from validator.errors import ConfigError
+from validator.outcome import Severity
+from validator.yaml_config import parse_model
+
+JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartitionConfig(StrictModel):
+    """How one date partition (`--ds`) is selected from local files.
+
+    A `{ds}` placeholder in `path` needs no partition block.
+    """
+
+    hive_key: str | None = Field(None, description="folder key: PATH/<hive_key>=YYYY-MM-DD/")
+    column: str | None = Field(None, description="keep only rows whose column equals the ds")
+
+    @model_validator(mode="after")
+    def _one_style(self) -> PartitionConfig:
+        if bool(self.hive_key) == bool(self.column):
+            raise ValueError("give exactly one of 'hive_key' or 'column'")
+        return self
+
+
+class LocalSource(StrictModel):
+    """Parquet or CSV files on local disk: one file, a folder, or a glob."""
+
+    kind: Literal["local"]
+    path: str
+    format: Literal["parquet", "csv"] | None = None
+    partition: PartitionConfig | None = None
+    columns: list[str] | None = None
+    csv_delimiter: str = ","
+    batch_rows: int = Field(65_536, ge=1, le=10_000_000)
+
+    @field_validator("csv_delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError("csv_delimiter must be a single character")
+        return value
+
+    @model_validator(mode="after")
+    def _ds_once(self) -> LocalSource:
+        if self.partition and "{ds}" in self.path:
+            raise ValueError("use either a '{ds}' placeholder in 'path' or a 'partition' block, not both")
+        return self
+
+
+class BaselineConfig(StrictModel):
+    """Which earlier run's statistics serve as the drift baseline."""
+
+    policy: Literal["last_passing", "none"] = "last_passing"
+    max_age_days: int | None = Field(None, ge=1)
+
+
+class SeverityRule(StrictModel):
+    """Severity for anomalies matching a feature and/or an anomaly type ('*' matches any)."""
+
+    feature: str = "*"
+    anomaly: str = "*"
+    severity: Severity
+
+    @field_validator("anomaly")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value != "*" and not re.fullmatch(r"[A-Z][A-Z0-9_]+", value):
+            raise ValueError(f"'{value}' is not an anomaly type name; use a TFDV type such as "
+                             "ENUM_TYPE_UNEXPECTED_STRING_VALUES, or '*'")
+        return value
+
+
+class SeverityConfig(StrictModel):
+    """Severity is data: the most specific matching rule decides (feature+anomaly,
+    then feature, then anomaly), then `default`, then TFDV's own severity."""
+
+    default: Severity | None = None
+    rules: list[SeverityRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> SeverityConfig:
+        seen: set[tuple[str, str]] = set()
+        for rule in self.rules:
+            key = (rule.feature, rule.anomaly)
+            if key in seen:
+                raise ValueError(f"two rules for feature '{rule.feature}' and anomaly "
+                                 f"'{rule.anomaly}'; keep one")
+            seen.add(key)
+        return self
+
+
+class Job(StrictModel):
+    """One scheduled data-quality job."""
+
+    name: str
+    description: str = ""
+    owner: str = ""
+    schema_file: str = Field(alias="schema")
+    environment: str | None = None
+    source: LocalSource
+    baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    severity: SeverityConfig = Field(default_factory=SeverityConfig)
+
+    # Set by the loader, not read from the file.
+    project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)
+    file: pathlib.Path = Field(pathlib.Path("."), exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not JOB_NAME.match(value):
+            raise ValueError("job names use lower-case letters, digits, '_' and '-' (at most 63)")
+        return value
+
+    def resolve(self, path: str) -> pathlib.Path:
+        candidate = pathlib.Path(path).expanduser()
+        return candidate if candidate.is_absolute() else self.project_dir / candidate
+
+    @property
+    def schema_path(self) -> pathlib.Path:
+        return self.resolve(self.schema_file)
+
+
+def project_dir_for(job_file: pathlib.Path) -> pathlib.Path:
+    """The directory holding `jobs/`, against which a job's relative paths resolve."""
+    folder = job_file.resolve().parent
+    return folder.parent if folder.name == "jobs" else folder
+
+
+def load_job(job_file: pathlib.Path) -> Job:
+    """Parse and check one job file. Raises ConfigError naming file, line and field."""
+    job_file = pathlib.Path(job_file)
+    job = parse_model(job_file, Job)
+    if job.name != job_file.stem:
+        raise ConfigError(f"job name '{job.name}' differs from the file name; rename the file to "
+                          f"'{job.name}.yaml' or the job to '{job_file.stem}'",
+                          file=str(job_file), field="name")
+    return job.model_copy(update={"project_dir": project_dir_for(job_file), "file": job_file})
+
+
+def find_job(ref: str, project_dir: pathlib.Path) -> pathlib.Path:
+    """A job given by name (jobs/<name>.yaml under the project) or by path."""
+    as_path = pathlib.Path(ref)
+    if ref.endswith((".yaml", ".yml")) or as_path.is_file():
+        if not as_path.is_file():
+            raise ConfigError("job file not found; check the path", file=ref)
+        return as_path
+    candidate = project_dir / "jobs" / f"{ref}.yaml"
+    if not candidate.is_file():
+        known = ", ".join(sorted(p.stem for p in (project_dir / "jobs").glob("*.yaml"))) or "none"
+        raise ConfigError(f"no job named '{ref}' in {project_dir / 'jobs'} (known: {known})")
+    return candidate
+
+
+def all_job_files(project_dir: pathlib.Path) -> list[pathlib.Path]:
+    return sorted((project_dir / "jobs").glob("*.yaml"))

@@ -1,0 +1,46 @@
+"""The exception tree. Every error a user can cause or fix is a `DqvError`.
+
+    DqvError            root; the CLI prints `error: <message>` and exits 2
+    ├── ConfigError     a job, routes or schema file is wrong (names file, line, field)
+    ├── DataError       the data could not be read: missing partition, unreadable file,
+    │                   table not found, source unreachable
+    ├── StoreError      the run history (ML Metadata) could not be opened or written
+    └── DeliveryError   metrics or alerts could not be delivered; never changes a verdict
+
+Messages are one line and say how to fix the problem.
+"""
+
+from __future__ import annotations
+
+
+class DqvError(Exception):
+    """Root of all dqv errors. `str(err)` is the one-line message shown to users."""
+
+
+class ConfigError(DqvError):
+    """A configuration or schema file is invalid."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = file or ""
+        if file and line:
+            where = f"{file}:{line}"
+        parts = [p for p in (where, f"field '{field}'" if field else "") if p]
+        prefix = ", ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class DataError(DqvError):
+    """The data for a run could not be found or read."""
+
+
+class StoreError(DqvError):
+    """The run history store failed."""
+
+
+class DeliveryError(DqvError):
+    """Metrics or notifications could not be delivered."""

@@ -1,0 +1,14 @@
+"""The observers a run tells about its result, built explicitly from config and environment.
+
+Each integration (Prometheus Pushgateway, Slack) adds one line here; there is no registry.
+"""
+
+from __future__ import annotations
+
+from validator.config import Job
+from validator.runner import RunObserver, RunSettings
+
+
+def build_observers(job: Job, settings: RunSettings) -> list[RunObserver]:
+    observers: list[RunObserver] = []
+    return observers

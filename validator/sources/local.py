@@ -1,0 +1,134 @@
+"""Local Parquet and CSV files, streamed as Arrow record batches (never one big frame)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import pathlib
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from validator.config import LocalSource
+from validator.errors import DataError
+from validator.sources.base import ReadStats
+
+_EXTENSIONS = {"parquet": (".parquet", ".parq", ".pq"), "csv": (".csv", ".csv.gz", ".tsv")}
+
+
+class LocalFileSource:
+    def __init__(self, config: LocalSource, project_dir: pathlib.Path,
+                 bytes_columns: frozenset[str] = frozenset()) -> None:
+        self.config = config
+        self.project_dir = project_dir
+        # CSV columns read as text; parsing to the schema's types happens downstream.
+        self.bytes_columns = bytes_columns
+
+    def _base(self, ds: dt.date | None) -> str:
+        path = self.config.path
+        if "{ds}" in path:
+            if ds is None:
+                raise DataError(f"source path '{path}' has a {{ds}} placeholder; pass --ds YYYY-MM-DD")
+            path = path.replace("{ds}", ds.isoformat())
+        base = pathlib.Path(path).expanduser()
+        if not base.is_absolute():
+            base = self.project_dir / base
+        partition = self.config.partition
+        if partition and partition.hive_key:
+            if ds is None:
+                raise DataError("this job reads one partition per day; pass --ds YYYY-MM-DD")
+            base = base / f"{partition.hive_key}={ds.isoformat()}"
+        if partition and partition.column and ds is None:
+            raise DataError(f"this job filters on column '{partition.column}'; pass --ds YYYY-MM-DD")
+        return str(base)
+
+    def uri(self, ds: dt.date | None) -> str:
+        return "file://" + str(pathlib.Path(self._base(ds)).absolute())
+
+    def _format(self, file: str) -> str:
+        if self.config.format:
+            return self.config.format
+        for fmt, endings in _EXTENSIONS.items():
+            if file.lower().endswith(endings):
+                return fmt
+        raise DataError(f"{file}: cannot tell the format from the name; set source.format "
+                        "to parquet or csv in the job")
+
+    def files(self, ds: dt.date | None) -> list[str]:
+        base = self._base(ds)
+        endings = _EXTENSIONS[self.config.format] if self.config.format else sum(
+            _EXTENSIONS.values(), ())
+        if glob.has_magic(base):
+            found = sorted(p for p in glob.glob(base, recursive=True) if pathlib.Path(p).is_file())
+        elif pathlib.Path(base).is_dir():
+            found = sorted(str(p) for p in pathlib.Path(base).rglob("*")
+                           if p.is_file() and p.name.lower().endswith(endings)
+                           and not p.name.startswith((".", "_")))
+        elif pathlib.Path(base).is_file():
+            found = [base]
+        else:
+            found = []
+        if not found:
+            when = f" for ds={ds.isoformat()}" if ds else ""
+            raise DataError(f"no data{when}: nothing matches {base}; check --ds or the job's "
+                            "source.path")
+        return found
+
+    def read(self, ds: dt.date | None, stats: ReadStats) -> Iterator[pa.RecordBatch]:
+        files = self.files(ds)
+        stats.uri = self.uri(ds)
+        stats.files = len(files)
+        for file in files:
+            stats.bytes_read += pathlib.Path(file).stat().st_size
+            for batch in self._read_file(file):
+                if self.config.partition and self.config.partition.column and ds is not None:
+                    batch = _rows_of_day(batch, self.config.partition.column, ds, file)
+                if self.config.columns:
+                    batch = _select(batch, self.config.columns, file)
+                stats.rows += batch.num_rows
+                yield batch
+
+    def _read_file(self, file: str) -> Iterator[pa.RecordBatch]:
+        fmt = self._format(file)
+        try:
+            if fmt == "parquet":
+                yield from pq.ParquetFile(file).iter_batches(batch_size=self.config.batch_rows)
+            else:
+                yield from self._read_csv(file)
+        except (pa.ArrowInvalid, OSError) as err:
+            reason = str(err).splitlines()[0]
+            raise DataError(f"{file}: cannot read as {fmt} ({reason}); check the file or "
+                            "source.format") from None
+
+    def _read_csv(self, file: str) -> Iterator[pa.RecordBatch]:
+        delimiter = self.config.csv_delimiter if not file.endswith(".tsv") else "\t"
+        reader = pacsv.open_csv(
+            file,
+            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in self.bytes_columns},
+                strings_can_be_null=True, quoted_strings_can_be_null=False),
+        )
+        yield from reader
+
+
+def _rows_of_day(batch: pa.RecordBatch, column: str, ds: dt.date, file: str) -> pa.RecordBatch:
+    if column not in batch.schema.names:
+        raise DataError(f"{file}: partition column '{column}' is not in the file; fix "
+                        "source.partition.column")
+    values = batch.column(batch.schema.get_field_index(column))
+    if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
+        keep = pc.equal(pc.cast(values, pa.date32()), pa.scalar(ds, pa.date32()))
+    else:
+        keep = pc.equal(pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 10), ds.isoformat())
+    return batch.filter(pc.fill_null(keep, False))
+
+
+def _select(batch: pa.RecordBatch, columns: list[str], file: str) -> pa.RecordBatch:
+    present = [c for c in columns if c in batch.schema.names]
+    return pa.RecordBatch.from_arrays([batch.column(batch.schema.get_field_index(c))
+                                       for c in present], present)

@@ -1,0 +1,129 @@
+"""YAML files parsed into pydantic models, with errors that name file, line and field.
+
+Shared by job files and alert routes: one loader, one error format.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from typing import Any, TypeVar
+
+import pydantic
+import yaml
+
+from validator.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
+
+
+def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, (*loc, "<key>"), {}, file)
+            if not isinstance(key, (str, int)):
+                raise ConfigError("mapping keys must be plain words", file=file,
+                                  line=key_node.start_mark.line + 1)
+            if key in result:
+                raise ConfigError(f"'{key}' is given twice; keep one", file=file,
+                                  line=key_node.start_mark.line + 1, field=_dotted((*loc, key)))
+            lines[(*loc, key)] = key_node.start_mark.line + 1
+            result[key] = _construct(value_node, (*loc, key), lines, file)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, (*loc, i), lines, file) for i, item in enumerate(node.value)]
+    # Scalars: PyYAML's resolver already tagged them int/float/bool/null/str.
+    return _SCALAR_LOADER.construct_object(node, deep=True)
+
+
+_SCALAR_LOADER = yaml.SafeLoader("")
+
+
+def load_yaml(path: pathlib.Path) -> tuple[Any, dict[Loc, int]]:
+    """Parse a YAML file; return the data and the line of every key and item."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("file not found; check the path", file=file) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read file ({err.__class__.__name__}: {err})", file=file) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or "invalid YAML"
+        raise ConfigError(f"invalid YAML: {problem}; fix the syntax", file=file, line=line) from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"invalid YAML: {err}", file=file) from None
+    lines: dict[Loc, int] = {}
+    if node is None:
+        return None, lines
+    return _construct(node, (), lines, file), lines
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> Loc:
+    """Map pydantic's loc onto the file's keys, dropping union tags (source.local.path)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part not in node and part == node.get("kind"):
+            continue  # the discriminator's value, not a key in the file
+        if isinstance(node, (dict, list)) and _has(node, part):
+            out.append(part)
+            node = node[part]
+        elif isinstance(part, str) and part.isidentifier():
+            out.append(part)  # a missing or unknown key: still the right field name
+            node = None
+        else:
+            break
+    return tuple(out)
+
+
+def _has(node: dict[Any, Any] | list[Any], part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
+def _message(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field; remove it or check its spelling (the README lists every field)"
+    if kind == "missing":
+        return "required field is missing"
+    msg = str(error.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    return msg
+
+
+def parse_model(path: pathlib.Path, model: type[ModelT], *, context: dict[str, Any] | None = None
+                ) -> ModelT:
+    """Load `path` as YAML and validate it as `model`; raise one ConfigError for the first problem."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of fields at the top level", file=str(path), line=1)
+    try:
+        return model.model_validate(data, context=context)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        loc = _clean_loc(tuple(first["loc"]), data)
+        raise ConfigError(_message(first), file=str(path), line=_line_for(loc, lines),
+                          field=_dotted(loc) or None) from None
