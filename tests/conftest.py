@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.slack_fixtures import slack_standin  # noqa: F401  (shared fixture)
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE_DAYS = [f"2026-11-{d:02d}" for d in range(1, 12)]
 TEST_ARTIFACTS = REPO / "test-artifacts"  # screenshots and other outputs worth keeping
