@@ -29,7 +29,10 @@ INVALID_EXPECTED = "dqv_expected_type"
 
 
 def stats_options(schema: schema_pb2.Schema) -> Any:
-    return tfdv.StatsOptions(schema=schema, infer_type_from_schema=True)
+    # The sketch-based top-k is what the in-memory path always uses; asking for it everywhere
+    # keeps the Beam path (and TFDV's own generate_statistics_from_csv) equal to ours.
+    return tfdv.StatsOptions(schema=schema, infer_type_from_schema=True,
+                             experimental_use_sketch_based_topk_uniques=True)
 
 
 class StatisticsAccumulator:

@@ -18,7 +18,7 @@ ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
 
 
 def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any:
-    lines[loc] = node.start_mark.line + 1
+    lines.setdefault(loc, node.start_mark.line + 1)  # a key's own line beats its value's
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:

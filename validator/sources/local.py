@@ -107,7 +107,8 @@ class LocalFileSource:
         delimiter = self.config.csv_delimiter if not file.endswith(".tsv") else "\t"
         reader = pacsv.open_csv(
             file,
-            read_options=pacsv.ReadOptions(block_size=1 << 22),
+            # CSV is split by bytes, not rows: aim for about batch_rows rows per block.
+            read_options=pacsv.ReadOptions(block_size=max(1 << 16, self.config.batch_rows * 128)),
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in self.bytes_columns},
