@@ -4,18 +4,18 @@ from validator.config import SeverityConfig, SeverityRule
 from validator.outcome import Outcome, Severity
 from validator.policy import severity_for
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.IGNORE
+E, W, IGN = Severity.ERROR, Severity.WARNING, Severity.IGNORE
 
 
 def test_most_specific_rule_wins() -> None:
     config = SeverityConfig(default=E, rules=[
-        SeverityRule(anomaly="SCHEMA_NEW_COLUMN", severity=I),
+        SeverityRule(anomaly="SCHEMA_NEW_COLUMN", severity=IGN),
         SeverityRule(feature="device", severity=W),
         SeverityRule(feature="device", anomaly="SCHEMA_NEW_COLUMN", severity=E),
     ])
     assert severity_for(config, "device", "SCHEMA_NEW_COLUMN") is E  # feature + anomaly
     assert severity_for(config, "device", "INT_TYPE_BIG_INT") is W  # feature
-    assert severity_for(config, "age", "SCHEMA_NEW_COLUMN") is I  # anomaly
+    assert severity_for(config, "age", "SCHEMA_NEW_COLUMN") is IGN  # anomaly
     assert severity_for(config, "age", "INT_TYPE_BIG_INT") is E  # default
 
 

@@ -50,7 +50,7 @@ def test_non_integral_floats_in_an_int_feature_are_invalid() -> None:
 
 
 def test_timestamps_become_epoch_seconds_and_numbers_become_text() -> None:
-    when = dt.datetime(2026, 11, 1, 12, 0, 30, 999_000, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 11, 1, 12, 0, 30, 999_000, tzinfo=dt.UTC)
     out = BatchConverter(SCHEMA).convert(pa.record_batch(
         [pa.array([when], pa.timestamp("us", tz="UTC")), pa.array([42])], ["when", "code"]))
     assert _column(out, "when").to_pylist() == [[int(when.timestamp())]]
