@@ -74,6 +74,24 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--json", action="store_true")
     _common(diff)
 
+    gate = sub.add_parser("gate", help="may I train on this ds? answer from history or run now")
+    gate.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
+    gate.add_argument("--ds", type=_date, required=True, help="the partition date, YYYY-MM-DD")
+    gate.add_argument("--max-age", default=None,
+                      help="answer from a run no older than this ('0', '30m', '6h', '2d'); "
+                           "default: any finished evaluated run of the ds")
+    gate.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    _common(gate)
+
+    serve = sub.add_parser("serve", help="run jobs on their schedules; HTTP gate, status, metrics")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    serve.add_argument("--workers", type=int, default=2, help="runs at the same time (default 2)")
+    serve.add_argument("--grace-seconds", type=float, default=60.0,
+                       help="on SIGTERM, wait this long for running jobs, then record them as "
+                            "interrupted (default 60)")
+    _common(serve)
+
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
@@ -167,11 +185,34 @@ def cmd_validate_config(args: argparse.Namespace) -> int:
     return EXIT_USAGE if errors else 0
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    from validator import gate
+    from validator.api import GateOptions, check
+
+    max_age = gate.parse_max_age(args.max_age) if args.max_age is not None else None
+    options = GateOptions(project_dir=args.project_dir, artifact_root=artifact_root(args),
+                          max_age=max_age, progress=not args.quiet)
+    verdict = check(args.job, args.ds, options)
+    print(json.dumps(verdict.to_json(), indent=2, sort_keys=True) if args.json else gate.summary(verdict))
+    return verdict.exit_code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from validator.service.main import ServeOptions, serve
+
+    return serve(ServeOptions(project_dir=args.project_dir, artifact_root=artifact_root(args),
+                              host=args.host, port=args.port, workers=args.workers,
+                              grace_seconds=args.grace_seconds,
+                              token=os.environ.get("DQV_SERVE_TOKEN") or None))
+
+
 COMMANDS = {
     "run": cmd_run,
     "backfill": cmd_backfill,
     "schema": cmd_schema,
     "validate-config": cmd_validate_config,
+    "gate": cmd_gate,
+    "serve": cmd_serve,
 }
 
 

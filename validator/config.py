@@ -6,6 +6,7 @@ are resolved against the project directory: the directory that holds `jobs/`.
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 import re
 from typing import Literal
@@ -106,6 +107,34 @@ class SeverityConfig(StrictModel):
         return self
 
 
+class Waiver(StrictModel):
+    """A time-boxed exception: while active, this anomaly on this feature warns instead of
+    blocking (validator/waivers.py). Owner, reason and end date are required."""
+
+    feature: str = Field(min_length=1)
+    anomaly: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$")
+    until: dt.date
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+
+
+class ScheduleConfig(StrictModel):
+    """When `dqv serve` runs the job (README "dqv serve")."""
+
+    cron: str = Field(description="5 fields (min hour dom mon dow) or 6 (sec min hour dom mon dow)")
+    timezone: str = "UTC"
+    ds_offset_days: int = Field(-1, ge=-366, le=366, description="ds = local fire date + offset")
+    catch_up: int = Field(1, ge=0, le=366, description="missed ds values run on start (0: none)")
+    misfire_grace_seconds: int = Field(300, ge=1)
+
+    @model_validator(mode="after")
+    def _valid_trigger(self) -> ScheduleConfig:
+        from validator.scheduling import cron_trigger
+
+        cron_trigger(self.cron, self.timezone)  # ValueError names the bad part
+        return self
+
+
 class Job(StrictModel):
     """One scheduled data-quality job."""
 
@@ -117,6 +146,8 @@ class Job(StrictModel):
     source: LocalSource
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
+    waivers: list[Waiver] = Field(default_factory=list)
+    schedule: ScheduleConfig | None = None
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)
@@ -127,6 +158,15 @@ class Job(StrictModel):
     def _valid_name(cls, value: str) -> str:
         if not JOB_NAME.match(value):
             raise ValueError("job names use lower-case letters, digits, '_' and '-' (at most 63)")
+        return value
+
+    @field_validator("waivers")
+    @classmethod
+    def _one_waiver_each(cls, value: list[Waiver]) -> list[Waiver]:
+        keys = [(w.feature, w.anomaly) for w in value]
+        for key in keys:
+            if keys.count(key) > 1:
+                raise ValueError(f"two waivers for feature '{key[0]}' and anomaly '{key[1]}'; keep one")
         return value
 
     def resolve(self, path: str) -> pathlib.Path:

@@ -6,9 +6,13 @@ Each integration (Prometheus Pushgateway, Slack) adds one line here; there is no
 from __future__ import annotations
 
 from validator.config import Job
+from validator.pushgateway import metrics_observer
 from validator.runner import RunObserver, RunSettings
 
 
 def build_observers(job: Job, settings: RunSettings) -> list[RunObserver]:
     observers: list[RunObserver] = []
+    metrics = metrics_observer(job, settings)  # Prometheus Pushgateway, when configured
+    if metrics is not None:
+        observers.append(metrics)
     return observers

@@ -28,6 +28,30 @@ def _measured(finding: dict[str, Any]) -> str:
             f"(threshold {finding['threshold']:g})")
 
 
+def _severity(finding: dict[str, Any]) -> str:
+    waiver = finding.get("waiver")
+    if waiver and not waiver["expired"]:
+        return f"{finding['severity']} (waived)"
+    return str(finding["severity"])
+
+
+def waiver_lines(findings: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per waiver that matched a finding: active ones and expired ones."""
+    lines = []
+    for f in findings:
+        waiver = f.get("waiver")
+        if not waiver:
+            continue
+        what = f"{f['feature']} {f['anomaly_type']}"
+        if waiver["expired"]:
+            lines.append(f"expired waiver: {what} (ended {waiver['until']}, owner {waiver['owner']}); "
+                         f"it counts as {f['severity']} again")
+        else:
+            lines.append(f"waived: {what} until {waiver['until']} by {waiver['owner']}: "
+                         f"{waiver['reason']}")
+    return lines
+
+
 def run_summary(record: RunRecord) -> str:
     outcome = record.outcome.value.upper() if record.outcome else "RUNNING"
     head = f"{record.job}  ds={record.ds or '-'}  {outcome}"
@@ -40,8 +64,9 @@ def run_summary(record: RunRecord) -> str:
     shown = [f for f in record.findings if f["severity"] != "ignore"]
     shown.sort(key=lambda f: (f["severity"] != "error", f["feature"], f["anomaly_type"]))
     if shown:
-        rows = [(f["feature"], f["anomaly_type"], f["severity"], _measured(f)) for f in shown]
+        rows = [(f["feature"], f["anomaly_type"], _severity(f), _measured(f)) for f in shown]
         lines.append(_indent(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows)))
+        lines.extend(f"  {line}" for line in waiver_lines(shown))
     elif record.outcome and record.outcome.value in ("pass", "warn"):
         lines.append("  no anomalies")
     for name, status in sorted(record.delivery.items()):

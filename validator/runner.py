@@ -137,7 +137,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
 
     t0 = time.monotonic()
     verdict = validate(statistics, schema, job.severity, baseline=baseline,
-                       environment=job.environment)
+                       environment=job.environment, waivers=job.waivers, as_of=ds)
     _timed(record, "validate", t0)
     folder = pathlib.Path(record.artifact_dir)
     stats_path = folder / stats_lib.STATS_FILE

@@ -7,15 +7,19 @@ job's severity policy. The highest severity decides the outcome.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from validator.config import SeverityConfig
+from validator.config import SeverityConfig, Waiver
+from validator.findings import Finding, outcome_of
 from validator.outcome import Outcome, Severity
 from validator.policy import severity_for
 from validator.statistics import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED, num_examples
 from validator.tfdv_runtime import import_tfdv
+from validator.waivers import apply_waivers, reference_date
 
 tfdv = import_tfdv()
 
@@ -27,24 +31,6 @@ _COMPARATOR_KIND = {
     "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH": "JENSEN_SHANNON_DIVERGENCE",
     "COMPARATOR_NORMALIZED_ABSOLUTE_DIFFERENCE_HIGH": "NORMALIZED_ABSOLUTE_DIFFERENCE",
 }
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One anomaly on one feature, with the severity the job's policy gives it."""
-
-    feature: str
-    anomaly_type: str
-    severity: Severity
-    short_description: str
-    description: str
-    value: float | None = None
-    threshold: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["severity"] = self.severity.value
-        return data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,9 +110,12 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
              *,
              baseline: statistics_pb2.DatasetFeatureStatisticsList | None = None,
              reference: statistics_pb2.DatasetFeatureStatisticsList | None = None,
-             environment: str | None = None) -> Verdict:
+             environment: str | None = None,
+             waivers: Sequence[Waiver] = (),
+             as_of: dt.date | None = None) -> Verdict:
     """Validate statistics against the schema, drift against `baseline` and skew against
-    `reference` (training statistics when validating serving data)."""
+    `reference` (training statistics when validating serving data), then apply the job's
+    waivers as of `as_of` (the run's ds; validator/waivers.py explains why)."""
     if num_examples(statistics) == 0:
         anomalies = anomalies_pb2.Anomalies()
         _no_rows(anomalies)
@@ -141,9 +130,9 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
         _invalid_value_findings(statistics, anomalies)
     measurements = _measurements(anomalies)
     findings = _findings(anomalies, policy, measurements)
-    worst = max((f.severity for f in findings if f.severity is not Severity.IGNORE),
-                key=lambda s: s.rank, default=None)
-    return Verdict(Outcome.from_severity(worst), tuple(findings), anomalies, tuple(measurements))
+    if waivers:
+        findings = list(apply_waivers(findings, waivers, reference_date(as_of)))
+    return Verdict(outcome_of(findings), tuple(findings), anomalies, tuple(measurements))
 
 
 def _merge_skew(anomalies: anomalies_pb2.Anomalies, skew: anomalies_pb2.Anomalies) -> None:

@@ -1,0 +1,235 @@
+"""Runs push their metrics to a real Pushgateway, one group per job, through the CLI.
+
+Two jobs over the same sample data (`training_events` and a copy `training_events_b`) prove that
+jobs do not overwrite each other and that a job's stale series vanish on its next run. Expected
+values come from the runs' own run.json, the schema and the Parquet files, not from dqv's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from google.protobuf import text_format
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+from tests.conftest import REPO, dqv
+from tests.support.pushgateway import Pushgateway, Series, free_port
+
+JOB_A, JOB_B = "training_events", "training_events_b"
+SCHEMA = text_format.Parse((REPO / "schemas" / "training_events.pbtxt").read_text(),
+                           schema_pb2.Schema())
+FEATURES = {f.name for f in SCHEMA.feature}
+OUTCOMES = ("pass", "warn", "block", "not_evaluated")
+
+
+def _ts(iso: str) -> float:
+    return dt.datetime.fromisoformat(iso).timestamp()
+
+
+def _job_series(series: Series, job: str) -> dict[str, dict[frozenset[tuple[str, str]], float]]:
+    """{metric: {labels without job/instance: value}} for one job's dqv_ series."""
+    out: dict[str, dict[frozenset[tuple[str, str]], float]] = {}
+    for (name, labels), value in series.items():
+        as_dict = dict(labels)
+        if name.startswith("dqv_") and as_dict.get("job") == job:
+            assert as_dict.pop("instance") == ""
+            del as_dict["job"]
+            out.setdefault(name, {})[frozenset(as_dict.items())] = value
+    return out
+
+
+def _one(metrics: dict[str, dict[frozenset[tuple[str, str]], float]], name: str) -> float:
+    (value,) = metrics[name].values()
+    return value
+
+
+def _by(metrics: dict[str, dict[frozenset[tuple[str, str]], float]], name: str,
+        *keys: str) -> dict[tuple[str, ...], float]:
+    return {tuple(dict(labels)[k] for k in keys): v for labels, v in metrics.get(name, {}).items()}
+
+
+def _missing_ratios(ds: str) -> dict[str, float]:
+    """Independently of dqv: null counts in the day's Parquet file; an absent column is all missing."""
+    table = pq.read_table(REPO / "sample_data" / "training_events" / f"ds={ds}" / "part-000.parquet")
+    present = {name: table.column(name).null_count / table.num_rows for name in table.schema.names}
+    return {name: present.get(name, 1.0) for name in FEATURES}
+
+
+def _run(project: pathlib.Path, gateway: Pushgateway, *args: str) -> list[dict[str, Any]]:
+    proc = dqv(*args, "--json", "--quiet", "--project-dir", str(project),
+               "--artifact-root", str(project / "artifacts"),
+               env={"DQV_PUSHGATEWAY_URL": gateway.url})
+    data = json.loads(proc.stdout)
+    records = data if isinstance(data, list) else [data]
+    for record in records:
+        assert record["delivery"] == {"metrics": "ok"}, proc.stderr
+    return records
+
+
+@pytest.fixture(scope="module")
+def pushed(pushgateway: Pushgateway, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    project = tmp_path_factory.mktemp("metrics-project")
+    (project / "jobs").mkdir()
+    (project / "schemas").symlink_to(REPO / "schemas")
+    (project / "sample_data").symlink_to(REPO / "sample_data")
+    text = (REPO / "jobs" / "training_events.yaml").read_text()
+    (project / "jobs" / f"{JOB_A}.yaml").write_text(text)
+    (project / "jobs" / f"{JOB_B}.yaml").write_text(text.replace(f"name: {JOB_A}", f"name: {JOB_B}"))
+    pushgateway.wipe()
+    steps: dict[str, Any] = {}
+    steps["a_runs"] = _run(project, pushgateway, "backfill", JOB_A, "--start", "2026-11-01",
+                           "--end", "2026-11-10")
+    steps["after_a"] = pushgateway.scrape()
+    steps["b_runs"] = _run(project, pushgateway, "backfill", JOB_B, "--start", "2026-11-01",
+                           "--end", "2026-11-07")
+    steps["after_b"] = pushgateway.scrape()
+    steps["a_clean"] = _run(project, pushgateway, "run", JOB_A, "--ds", "2026-11-11")[0]
+    steps["after_a_clean"] = pushgateway.scrape()
+    return steps
+
+
+def _check_run_level(metrics: dict[str, Any], record: dict[str, Any], last_passing: dict[str, Any],
+                     ds: str) -> None:
+    assert _one(metrics, "dqv_last_run_timestamp_seconds") == _ts(record["ended_at"])
+    assert _one(metrics, "dqv_last_passing_run_timestamp_seconds") == _ts(last_passing["ended_at"])
+    assert _one(metrics, "dqv_run_duration_seconds") == pytest.approx(
+        _ts(record["ended_at"]) - _ts(record["started_at"]), abs=1e-6)
+    assert _one(metrics, "dqv_run_partition_timestamp_seconds") == \
+        dt.datetime.fromisoformat(f"{ds}T00:00:00+00:00").timestamp()
+    assert _one(metrics, "dqv_run_rows_read") == 2000
+    assert _one(metrics, "dqv_run_read_bytes") == record["bytes_read"] > 0
+    assert _one(metrics, "dqv_job_expected_interval_seconds") == 26 * 3600
+    assert _by(metrics, "dqv_run_outcome", "outcome") == {
+        (o,): 1.0 if o == record["outcome"] else 0.0 for o in OUTCOMES}
+
+
+def _check_features(metrics: dict[str, Any], record: dict[str, Any], ds: str,
+                    flagged: set[str]) -> None:
+    assert _by(metrics, "dqv_feature_anomaly", "feature") == {
+        (f,): 1.0 if f in flagged else 0.0 for f in FEATURES}
+    ratios = _by(metrics, "dqv_feature_missing_ratio", "feature")
+    assert ratios == pytest.approx({(f,): r for f, r in _missing_ratios(ds).items()}, abs=1e-12)
+    expected = {(m["feature"], m["comparison"], m["kind"]): (m["value"], m["threshold"])
+                for m in record["measurements"]}
+    assert expected, "the sample schema has drift comparators; every run after the first has a baseline"
+    assert _by(metrics, "dqv_feature_distance", "feature", "comparison", "kind") == {
+        k: v for k, (v, _) in expected.items()}
+    assert _by(metrics, "dqv_feature_distance_threshold", "feature", "comparison", "kind") == {
+        k: t for k, (_, t) in expected.items()}
+
+
+def test_defective_day_drift_block_exact_values(pushed: dict[str, Any]) -> None:
+    runs = {r["ds"]: r for r in pushed["a_runs"]}
+    record = runs["2026-11-10"]
+    assert record["outcome"] == "block"
+    metrics = _job_series(pushed["after_a"], JOB_A)
+    # 11-07..11-10 blocked: the last passing run is the warned 11-06.
+    _check_run_level(metrics, record, runs["2026-11-06"], "2026-11-10")
+    assert _by(metrics, "dqv_run_anomalies", "severity", "anomaly_type") == {
+        ("error", "COMPARATOR_L_INFTY_HIGH"): 1.0,
+        ("error", "COMPARATOR_JENSEN_SHANNON_DIVERGENCE_HIGH"): 1.0}
+    assert _by(metrics, "dqv_run_anomalies_by_severity", "severity") == {
+        ("error",): 2.0, ("warning",): 0.0, ("ignore",): 0.0}
+    _check_features(metrics, record, "2026-11-10", {"country", "session_duration_s"})
+    distance = _by(metrics, "dqv_feature_distance", "feature", "comparison", "kind")
+    threshold = _by(metrics, "dqv_feature_distance_threshold", "feature", "comparison", "kind")
+    assert distance[("country", "drift", "L_INFTY")] > threshold[("country", "drift", "L_INFTY")] == 0.1
+
+
+def test_second_job_has_its_own_group(pushed: dict[str, Any]) -> None:
+    runs = {r["ds"]: r for r in pushed["b_runs"]}
+    record = runs["2026-11-07"]
+    metrics = _job_series(pushed["after_b"], JOB_B)
+    _check_run_level(metrics, record, runs["2026-11-06"], "2026-11-07")
+    assert _by(metrics, "dqv_run_anomalies", "severity", "anomaly_type") == {
+        ("error", "SCHEMA_MISSING_COLUMN"): 1.0}
+    _check_features(metrics, record, "2026-11-07", {"account_age_days"})
+    assert _by(metrics, "dqv_feature_missing_ratio", "feature")[("account_age_days",)] == 1.0
+    # Job A's group is untouched by job B's pushes.
+    assert _job_series(pushed["after_b"], JOB_A) == _job_series(pushed["after_a"], JOB_A)
+    groups = {dict(labels)["job"] for name, labels in pushed["after_b"] if name == "push_time_seconds"}
+    assert groups == {JOB_A, JOB_B}
+
+
+def test_clean_day_replaces_the_stale_series(pushed: dict[str, Any]) -> None:
+    record = pushed["a_clean"]
+    assert record["outcome"] == "pass" and record["baseline_ds"] == "2026-11-06"
+    metrics = _job_series(pushed["after_a_clean"], JOB_A)
+    _check_run_level(metrics, record, record, "2026-11-11")
+    # Yesterday's anomaly series are gone, not left at their old values.
+    assert "dqv_run_anomalies" not in metrics
+    assert _by(metrics, "dqv_run_anomalies_by_severity", "severity") == {
+        ("error",): 0.0, ("warning",): 0.0, ("ignore",): 0.0}
+    _check_features(metrics, record, "2026-11-11", set())
+    assert _job_series(pushed["after_a_clean"], JOB_B) == _job_series(pushed["after_b"], JOB_B)
+
+
+# --- Pushgateway down or misconfigured ----------------------------------------------------------
+
+def _project_with(tmp_project: pathlib.Path, metrics_block: str) -> pathlib.Path:
+    job = tmp_project / "jobs" / f"{JOB_A}.yaml"
+    job.write_text(job.read_text() + metrics_block)
+    return tmp_project
+
+
+def _record_on_disk(record: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((pathlib.Path(record["artifact_dir"]) / "run.json").read_text())
+    return data
+
+
+def test_pushgateway_down_keeps_verdict_and_records_failure(tmp_project: pathlib.Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    env = {"DQV_PUSHGATEWAY_URL": url}
+    root = str(tmp_project / "artifacts")
+    blocked = dqv("run", JOB_A, "--ds", "2026-11-07", "--json", "--project-dir", str(tmp_project),
+                  "--artifact-root", root, env=env)
+    assert blocked.returncode == 1, blocked.stderr
+    record = json.loads(blocked.stdout)
+    assert record["outcome"] == "block"
+    for seen in (record, _record_on_disk(record)):
+        assert seen["delivery"]["metrics"].startswith(
+            f"failed: cannot push metrics to the Pushgateway at {url} (")
+    assert "metrics delivery failed: cannot push metrics" in blocked.stderr
+    assert "Traceback" not in blocked.stderr
+    clean = dqv("run", JOB_A, "--ds", "2026-11-01", "--json", "--quiet", "--project-dir",
+                str(tmp_project), "--artifact-root", root, env=env)
+    assert clean.returncode == 0, clean.stderr
+    assert json.loads(clean.stdout)["outcome"] == "pass"
+
+
+def test_strict_metrics_turn_an_undelivered_pass_into_exit_2(tmp_project: pathlib.Path) -> None:
+    project = _project_with(tmp_project, "metrics:\n  strict: true\n  pushgateway_url: "
+                            f"http://dqv:s3cret-pw@127.0.0.1:{free_port()}\n")
+    proc = dqv("run", JOB_A, "--ds", "2026-11-01", "--json", "--project-dir", str(project),
+               "--artifact-root", str(project / "artifacts"))
+    assert proc.returncode == 2, proc.stderr
+    record = json.loads(proc.stdout)
+    assert record["outcome"] == "pass"  # the verdict itself is unchanged
+    assert _record_on_disk(record)["delivery"]["metrics"].startswith("failed: cannot push")
+    assert "metrics.strict: exit 2" in proc.stderr
+    # The password in the URL appears nowhere.
+    assert "s3cret-pw" not in proc.stderr + proc.stdout
+    assert "s3cret-pw" not in (pathlib.Path(record["artifact_dir"]) / "run.json").read_text()
+
+
+def test_strict_metrics_delivered_keep_exit_0(tmp_project: pathlib.Path,
+                                              pushgateway: Pushgateway) -> None:
+    project = _project_with(tmp_project, f"metrics:\n  strict: true\n  pushgateway_url: {pushgateway.url}\n")
+    proc = dqv("run", JOB_A, "--ds", "2026-11-01", "--json", "--quiet", "--project-dir",
+               str(project), "--artifact-root", str(project / "artifacts"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["delivery"] == {"metrics": "ok"}
+
+
+def test_strict_metrics_without_a_url_is_a_config_error(tmp_project: pathlib.Path) -> None:
+    project = _project_with(tmp_project, "metrics:\n  strict: true\n")
+    proc = dqv("run", JOB_A, "--ds", "2026-11-01", "--project-dir", str(project),
+               env={"DQV_PUSHGATEWAY_URL": ""})
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "field 'metrics.strict'" in lines[0] and "DQV_PUSHGATEWAY_URL" in lines[0]

@@ -1,0 +1,103 @@
+"""A real Prometheus Pushgateway (Debian `prometheus-pushgateway`) for the tests.
+
+Started once per session on a free loopback port, without persistence (the Debian default
+would write /var/lib/prometheus/pushgateway.data), and stopped by PID at the end of the
+session, also when tests fail. Import the `pushgateway` fixture in a conftest.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclasses.dataclass
+class Pushgateway:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def scrape(self) -> Series:
+        """Every sample of the Pushgateway's /metrics: {(name, labels): value}."""
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=10) as response:
+            text = response.read().decode("utf-8")
+        series: Series = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                series[(sample.name, frozenset(sample.labels.items()))] = sample.value
+        return series
+
+    def wipe(self) -> None:
+        """Delete every group (admin API), so a test module starts from nothing."""
+        request = urllib.request.Request(f"{self.url}/api/v1/admin/wipe", method="PUT")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"prometheus-pushgateway exited {process.returncode}: see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError(f"prometheus-pushgateway did not become ready at {url}: see {log}")
+
+
+def start_pushgateway(log_dir: str) -> Pushgateway:
+    binary = shutil.which("prometheus-pushgateway")
+    if binary is None:
+        raise RuntimeError("prometheus-pushgateway is not installed; run `make system-deps`")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = f"{log_dir}/pushgateway.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [binary, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file=",
+             "--web.enable-admin-api"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_ready(url, process, log)
+    except BaseException:
+        stop(process)
+        raise
+    return Pushgateway(url, process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()  # this PID only
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushgateway]:
+    gateway = start_pushgateway(str(tmp_path_factory.mktemp("pushgateway")))
+    try:
+        yield gateway
+    finally:
+        stop(gateway.process)
