@@ -66,10 +66,37 @@ class LocalSource(StrictModel):
 
 
 class BaselineConfig(StrictModel):
-    """Which earlier run's statistics serve as the drift baseline."""
+    """Which earlier run's statistics serve as the drift baseline: the latest passing run
+    before this ds (from the run history), a pinned run, or none."""
 
-    policy: Literal["last_passing", "none"] = "last_passing"
+    policy: Literal["last_passing", "pinned", "none"] = "last_passing"
     max_age_days: int | None = Field(None, ge=1)
+    run_id: str | None = Field(None, description="the pinned run (policy: pinned)")
+
+    @model_validator(mode="after")
+    def _pinned_run(self) -> BaselineConfig:
+        if (self.policy == "pinned") != bool(self.run_id):
+            raise ValueError("'run_id' goes with 'policy: pinned' (and only with it); copy the "
+                             "run id from `dqv history JOB`")
+        return self
+
+
+class SkewConfig(StrictModel):
+    """Training/serving skew: the statistics this job's data is compared with, using the
+    schema's `skew_comparator`s. Give exactly one reference."""
+
+    reference_run_id: str | None = Field(None, description="a dqv run (e.g. of the training job)")
+    reference_job: str | None = Field(None, description="the latest passing run of this job")
+    reference_statistics: str | None = Field(
+        None, description="a FeatureStats.pb file (or a TFX ExampleStatistics folder)")
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> SkewConfig:
+        given = [v for v in (self.reference_run_id, self.reference_job, self.reference_statistics) if v]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'reference_run_id', 'reference_job' or "
+                             "'reference_statistics'")
+        return self
 
 
 class SeverityRule(StrictModel):
@@ -145,6 +172,7 @@ class Job(StrictModel):
     environment: str | None = None
     source: LocalSource
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
+    skew: SkewConfig | None = None
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None

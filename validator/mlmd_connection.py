@@ -16,6 +16,7 @@ import urllib.parse
 
 from ml_metadata.proto import metadata_store_pb2
 
+from validator import artifact_fs
 from validator.errors import ConfigError
 
 ENV = "DQV_METADATA"
@@ -23,12 +24,16 @@ PASSWORD_ENV = "DQV_METADATA_PASSWORD"
 DEFAULT_FILE = "metadata.sqlite"
 
 
-def connection_config(artifact_root: pathlib.Path, url: str | None = None
+def connection_config(artifact_root: str | os.PathLike[str], url: str | None = None
                       ) -> metadata_store_pb2.ConnectionConfig:
     url = url if url is not None else os.environ.get(ENV, "")
     config = metadata_store_pb2.ConnectionConfig()
     if not url:
-        path = artifact_root / DEFAULT_FILE
+        if artifact_fs.is_remote(artifact_root):
+            raise ConfigError(f"the artifact root {artifact_fs.uri(artifact_root)} is remote and "
+                              f"SQLite needs a local file: set {ENV} to sqlite:///LOCAL/PATH or "
+                              "mysql://USER@HOST:PORT/DATABASE")
+        path = pathlib.Path(artifact_root) / DEFAULT_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         config.sqlite.filename_uri = str(path)
         config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE

@@ -40,6 +40,8 @@ class RunRecord:
     anomalies: str | None = None  # path of anomalies.pbtxt
     baseline_run_id: str | None = None
     baseline_ds: str | None = None
+    reference_run_id: str | None = None  # skew reference: a run's statistics, or
+    reference_statistics: str | None = None  # the path/URI of a statistics file
     findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     measurements: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     error: str | None = None

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator import __version__
+from validator import __version__, artifact_fs, baselines, locks, test_hooks
 from validator.config import Job
 from validator.errors import DqvError
 from validator.outcome import Outcome
@@ -66,18 +66,26 @@ def build_source(job: Job, schema: schema_pb2.Schema) -> Source:
                            bytes_columns=frozenset(f.name for f in schema.feature))
 
 
-def artifact_dir(root: pathlib.Path, job: str, ds: dt.date | None, run_id: str) -> pathlib.Path:
-    return root / job / f"ds={ds.isoformat() if ds else 'none'}" / run_id
+def artifact_dir(root: pathlib.Path, job: str, ds: dt.date | None, run_id: str) -> str:
+    return artifact_fs.join(root, job, f"ds={ds.isoformat() if ds else 'none'}", run_id)
 
 
 def run_job(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings, *,
             source: Source | None = None, observers: Sequence[RunObserver] = ()) -> RunResult:
+    # One run of a job and ds at a time; a run killed mid-way frees the lock (validator/locks.py).
+    with locks.run_lock(settings.artifact_root, job.name, ds.isoformat() if ds else None):
+        return _run_locked(job, ds, store, settings, source, observers)
+
+
+def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings,
+                source: Source | None, observers: Sequence[RunObserver]) -> RunResult:
     started = utc_now()
     run_id = new_run_id(started)
     record = RunRecord(run_id=run_id, job=job.name, ds=ds.isoformat() if ds else None,
                        started_at=started.isoformat(), dqv_version=__version__,
-                       artifact_dir=str(artifact_dir(settings.artifact_root, job.name, ds, run_id)))
+                       artifact_dir=artifact_dir(settings.artifact_root, job.name, ds, run_id))
     store.start(record)
+    test_hooks.pause_after_start()
     result = RunResult(record)
     try:
         _evaluate(job, ds, store, settings, source, result)
@@ -115,7 +123,8 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     from validator.validation import validate
 
     _timed(record, "load", t0)
-    baseline = _baseline(job, record, store)
+    baseline = baselines.resolve_baseline(job, record, store)
+    reference = baselines.resolve_reference(job, record, store, schema)
     source = source or build_source(job, schema)
     record.source_uri = source.uri(ds)
     log.info("%s: reading %s", job.name, record.source_uri)
@@ -136,47 +145,20 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.source_details.update({"files": read.files, **read.extra})
 
     t0 = time.monotonic()
-    verdict = validate(statistics, schema, job.severity, baseline=baseline,
+    verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
                        environment=job.environment, waivers=job.waivers, as_of=ds)
     _timed(record, "validate", t0)
-    folder = pathlib.Path(record.artifact_dir)
-    stats_path = folder / stats_lib.STATS_FILE
-    stats_lib.write_statistics(statistics, stats_path)
-    anomalies_path = folder / ANOMALIES_FILE
+    stats_path = artifact_fs.join(record.artifact_dir, stats_lib.STATS_FILE)
+    artifact_fs.write_bytes(stats_path, statistics.SerializeToString())
+    anomalies_path = artifact_fs.join(record.artifact_dir, ANOMALIES_FILE)
     from google.protobuf import text_format
 
-    anomalies_path.write_text(text_format.MessageToString(verdict.anomalies), encoding="utf-8")
-    record.statistics, record.anomalies = str(stats_path), str(anomalies_path)
+    artifact_fs.write_text(anomalies_path, text_format.MessageToString(verdict.anomalies))
+    record.statistics, record.anomalies = stats_path, anomalies_path
     record.findings = [f.to_json() for f in verdict.findings]
     record.measurements = [dataclasses.asdict(m) for m in verdict.measurements]
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
-
-
-def _baseline(job: Job, record: RunRecord, store: RunStore
-              ) -> statistics_pb2.DatasetFeatureStatisticsList | None:
-    if job.baseline.policy == "none":
-        return None
-    previous = store.last_passing(job.name, record.ds)
-    if previous is None or previous.statistics is None:
-        log.info("%s: no earlier passing run; drift not checked", job.name)
-        return None
-    if job.baseline.max_age_days and previous.ds and record.ds:
-        age = dt.date.fromisoformat(record.ds) - dt.date.fromisoformat(previous.ds)
-        if age.days > job.baseline.max_age_days:
-            log.warning("%s: last passing run (ds=%s) is older than baseline.max_age_days; "
-                        "drift not checked", job.name, previous.ds)
-            return None
-    from validator.statistics import read_statistics
-
-    try:
-        stats = read_statistics(pathlib.Path(previous.statistics))
-    except OSError as err:
-        log.warning("%s: baseline statistics of run %s unreadable (%s); drift not checked",
-                    job.name, previous.run_id, err)
-        return None
-    record.baseline_run_id, record.baseline_ds = previous.run_id, previous.ds
-    return stats
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:

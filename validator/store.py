@@ -1,7 +1,7 @@
 """The run history behind one small interface.
 
-`FileRunStore` keeps the index in the run.json files of the artifact root. The ML Metadata
-store (see validator/mlmd_store.py, when present) implements the same protocol.
+The CLI uses the ML Metadata store (validator/mlmd_store.py). `FileRunStore` keeps the index
+in the run.json files of the artifact root: a simple store for tests and tools without MLMD.
 """
 
 from __future__ import annotations
@@ -89,5 +89,8 @@ class FileRunStore:
 
 
 def open_store(artifact_root: pathlib.Path) -> RunStore:
-    """The run history the CLI and the service use. One place to choose it."""
-    return FileRunStore(artifact_root)
+    """The run history the CLI and the service use. One place to choose it: ML Metadata
+    (SQLite under the artifact root by default, or DQV_METADATA; validator/mlmd_store.py)."""
+    from validator.mlmd_store import MlmdRunStore
+
+    return MlmdRunStore(artifact_root)

@@ -34,7 +34,7 @@ def test_bundled_job_parses_and_resolves_paths_against_the_project(tmp_path: pat
     (GOOD.replace("hive_key: ds", "hive_key: ds\n    column: d"), "  partition:", "source.partition",
      "exactly one of"),
     (GOOD.replace("policy: last_passing", "policy: sometimes"), "  policy: sometimes",
-     "baseline.policy", "'last_passing' or 'none'"),
+     "baseline.policy", "'last_passing', 'pinned' or 'none'"),
     (GOOD.replace("anomaly: ENUM_TYPE_UNEXPECTED_STRING_VALUES", "anomaly: new values"),
      "      anomaly: new values", "severity.rules[0].anomaly", "not an anomaly type name"),
     (GOOD.replace("name: training_events", "name: Training Events"), "name: Training Events", "name",
