@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "interrupted (default 60)")
     _common(serve)
 
+    alerts = sub.add_parser("alerts", help="Slack alerts (README \"Slack notifications\")")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    _common(alerts_sub.add_parser("flush", help="deliver the Slack alerts waiting in the outbox, in order"))
+
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
@@ -182,7 +186,22 @@ def cmd_validate_config(args: argparse.Namespace) -> int:
         except ConfigError as err:
             errors += 1
             print(f"error  {err}")
+    from validator.slack.setup import check_routes
+
+    try:
+        routes = check_routes(args.project_dir)
+        if routes is not None:
+            print(f"ok     {routes}")
+    except ConfigError as err:
+        errors += 1
+        print(f"error  {err}")
     return EXIT_USAGE if errors else 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from validator.slack.setup import flush_command
+
+    return flush_command(artifact_root(args))
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -211,6 +230,7 @@ COMMANDS = {
     "backfill": cmd_backfill,
     "schema": cmd_schema,
     "validate-config": cmd_validate_config,
+    "alerts": cmd_alerts,
     "gate": cmd_gate,
     "serve": cmd_serve,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from validator.config import Job
 from validator.pushgateway import metrics_observer
 from validator.runner import RunObserver, RunSettings
+from validator.slack.setup import slack_observer
 
 
 def build_observers(job: Job, settings: RunSettings) -> list[RunObserver]:
@@ -15,4 +16,7 @@ def build_observers(job: Job, settings: RunSettings) -> list[RunObserver]:
     metrics = metrics_observer(job, settings)  # Prometheus Pushgateway, when configured
     if metrics is not None:
         observers.append(metrics)
+    slack = slack_observer(job, settings.artifact_root)  # when a token/webhook is set and the job routed
+    if slack is not None:
+        observers.append(slack)
     return observers

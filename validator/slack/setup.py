@@ -1,0 +1,70 @@
+"""Builds the Slack observer for a job from the environment and alerts/routes.yaml, and
+the `dqv alerts flush` command. Kept apart so `observers.py` stays one line per integration."""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+
+from validator.config import Job
+from validator.errors import ConfigError, DeliveryError
+from validator.slack.notifier import SlackNotifier, flush
+from validator.slack.routes import Routes, load_routes, routes_path
+from validator.slack.state import AlertStore
+from validator.slack.transport import TOKEN_ENV, WEBHOOK_ENV, SlackSettings, build_transport
+
+log = logging.getLogger("dqv")
+
+
+def slack_observer(job: Job, artifact_root: pathlib.Path,
+                   settings: SlackSettings | None = None) -> SlackNotifier | None:
+    """The notifier, when a token or webhook is set and the job is routed; else None."""
+    settings = settings or SlackSettings.from_env()
+    if not settings.configured:
+        return None
+    path = routes_path(job.project_dir)
+    if not path.is_file():
+        log.warning("slack: %s is set but %s does not exist; no Slack alerts",
+                    TOKEN_ENV if settings.token else WEBHOOK_ENV, path)
+        return None
+    routes: Routes | ConfigError
+    try:
+        routes = load_routes(path)
+    except ConfigError as err:
+        log.error("slack: %s", err)
+        routes = err  # the run goes on; the notifier records the problem
+    else:
+        if not routes.is_routed(job.name):
+            return None
+
+    def store() -> AlertStore:
+        from validator.slack.mlmd_state import MlmdAlertStore
+
+        return MlmdAlertStore.open(artifact_root)
+
+    return SlackNotifier(routes, settings, store=store, transport=lambda: build_transport(settings))
+
+
+def flush_command(artifact_root: pathlib.Path) -> int:
+    from validator.slack.mlmd_state import MlmdAlertStore
+
+    settings = SlackSettings.from_env()
+    store = MlmdAlertStore.open(artifact_root)
+    waiting = len(store.pending())
+    if not waiting:
+        print("outbox empty: nothing to deliver")
+        return 0
+    result = flush(store, settings)
+    print(f"delivered {result.delivered}, set aside {result.set_aside}, waiting {result.waiting}")
+    if result.waiting:
+        raise DeliveryError(f"{result.error}; {result.waiting} message(s) still wait in the outbox")
+    return 0
+
+
+def check_routes(project_dir: pathlib.Path) -> pathlib.Path | None:
+    """For `dqv validate-config`: parse alerts/routes.yaml when there is one."""
+    path = routes_path(project_dir)
+    if not path.is_file():
+        return None
+    load_routes(path)
+    return path
