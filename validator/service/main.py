@@ -1,0 +1,118 @@
+"""`dqv serve`: start, run until SIGTERM/SIGINT, reload on SIGHUP.
+
+A broken job file at start is a config error (exit 2). On SIGHUP all job files are read again;
+if any is broken the error is logged, shown in /healthz and counted, and the previous
+configuration stays in force (all or nothing). On SIGTERM the service stops scheduling, waits up
+to --grace-seconds for running jobs, records the ones still running as interrupted (not
+evaluated), and exits 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import pathlib
+import queue
+import signal
+import sys
+import threading
+from typing import Any
+
+from validator.config import Job, all_job_files, load_job
+from validator.errors import ConfigError
+from validator.service.http import Api, make_server
+from validator.service.metrics import ServiceMetrics
+from validator.service.scheduler import JobScheduler
+from validator.service.state import RunEnv, ServiceState
+from validator.store import RunStore, open_store
+
+log = logging.getLogger("dqv")
+
+
+@dataclasses.dataclass(frozen=True)
+class ServeOptions:
+    project_dir: pathlib.Path
+    artifact_root: pathlib.Path
+    host: str = "127.0.0.1"
+    port: int = 8787
+    workers: int = 2
+    grace_seconds: float = 60.0
+    token: str | None = None
+
+
+def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
+    """Every job file, or ConfigError for the first broken one."""
+    files = all_job_files(project_dir)
+    if not files:
+        raise ConfigError(f"no job files found in {project_dir / 'jobs'}")
+    return {job.name: job for job in (load_job(f) for f in files)}
+
+
+def _run_env(root: pathlib.Path) -> RunEnv:
+    from validator.observers import build_observers
+    from validator.runner import RunSettings, run_job
+
+    settings = RunSettings(artifact_root=root, progress=False)
+
+    def run(job: Job, ds: dt.date, store: RunStore) -> Any:
+        return run_job(job, ds, store, settings, observers=build_observers(job, settings))
+
+    return RunEnv(artifact_root=root, open_store=open_store, run=run)
+
+
+def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler) -> None:
+    try:
+        jobs = load_jobs(options.project_dir)
+    except ConfigError as err:
+        state.config_error = str(err)
+        state.metrics.reloads.labels(result="error").inc()
+        log.error("reload failed: %s; keeping the previous configuration", err)
+        return
+    state.replace_jobs(jobs)
+    scheduler.apply(jobs)
+    state.metrics.reloads.labels(result="ok").inc()
+    log.info("reloaded %d job(s): %s", len(jobs), ", ".join(sorted(jobs)))
+
+
+def serve(options: ServeOptions) -> int:
+    jobs = load_jobs(options.project_dir)
+    if options.workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    metrics = ServiceMetrics()
+    state = ServiceState(jobs, _run_env(options.artifact_root), metrics, options.workers)
+    scheduler = JobScheduler(state)
+    scheduler.apply(jobs)
+    server = make_server(options.host, options.port, Api(state, scheduler, options.token))
+    events: queue.Queue[str] = queue.Queue()
+    signal.signal(signal.SIGTERM, lambda *_: events.put("stop"))
+    signal.signal(signal.SIGINT, lambda *_: events.put("stop"))
+    signal.signal(signal.SIGHUP, lambda *_: events.put("reload"))
+    threading.Thread(target=server.serve_forever, name="dqv-http", daemon=True).start()
+    scheduler.start()
+    log.info("listening on http://%s:%d (%d job(s), %d worker(s)%s)", options.host,
+             server.server_address[1], len(jobs), options.workers,
+             ", bearer token required" if options.token else "")
+    scheduler.catch_up()
+    while True:
+        try:
+            event = events.get(timeout=1.0)  # a timeout keeps signal delivery prompt
+        except queue.Empty:
+            continue
+        if event == "reload":
+            _reload(options, state, scheduler)
+        elif event == "stop":
+            break
+    log.info("stopping: waiting up to %gs for running jobs", options.grace_seconds)
+    scheduler.stop()
+    interrupted = state.drain(options.grace_seconds)
+    server.shutdown()
+    server.server_close()
+    log.info("stopped (%d run(s) recorded as interrupted)", len(interrupted))
+    if interrupted:
+        # The abandoned worker threads cannot be stopped; their results are already void.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return 0

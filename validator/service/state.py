@@ -1,0 +1,192 @@
+"""The service's jobs and runs: a bounded worker pool, at most one run (running or queued) per
+job, the latest run of each job, and the drain on stop."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import logging
+import pathlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from validator.config import Job
+from validator.errors import DqvError
+from validator.outcome import Outcome
+from validator.records import RunRecord, new_run_id, utc_now
+from validator.service.metrics import ServiceMetrics
+from validator.service.tracking import TrackingStore
+from validator.store import RunStore
+
+log = logging.getLogger("dqv")
+INTERRUPTED = "interrupted: the service stopped (SIGTERM) before the run finished; run it again"
+
+
+@dataclasses.dataclass
+class JobStatus:
+    last: RunRecord | None = None  # latest finished run (from the history at start)
+    last_trigger: str | None = None
+    busy: bool = False  # a run is queued or running
+    running: TrackingStore | None = None
+    trigger: str | None = None
+    ds: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RunEnv:
+    """What a run needs beyond the job: where the history is, how to run, who to tell."""
+
+    artifact_root: pathlib.Path
+    open_store: Callable[[pathlib.Path], RunStore]
+    run: Callable[[Job, dt.date, RunStore], Any]  # -> runner.RunResult
+
+
+class ServiceState:
+    def __init__(self, jobs: dict[str, Job], env: RunEnv, metrics: ServiceMetrics, workers: int) -> None:
+        self.env = env
+        self.metrics = metrics
+        self._jobs = dict(jobs)
+        self._status: dict[str, JobStatus] = {}
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers),
+                                                           thread_name_prefix="dqv-run")
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self.closing = False
+        self.config_error: str | None = None
+        self.reloaded_at = utc_now().isoformat()
+        self._load_history(jobs)
+
+    # --- configuration -------------------------------------------------------------------
+    def _load_history(self, jobs: dict[str, Job]) -> None:
+        store = self.env.open_store(self.env.artifact_root)
+        for name in jobs:
+            status = self._status.setdefault(name, JobStatus())
+            if status.last is None:
+                finished = [r for r in store.runs(name) if r.is_finished]
+                status.last = finished[-1] if finished else None
+            self.metrics.job_seen(name, status.last)
+
+    def replace_jobs(self, jobs: dict[str, Job]) -> None:
+        with self._lock:
+            self._jobs = dict(jobs)
+            self.config_error = None
+            self.reloaded_at = utc_now().isoformat()
+        self._load_history(jobs)
+
+    def jobs(self) -> dict[str, Job]:
+        with self._lock:
+            return dict(self._jobs)
+
+    def job(self, name: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(name)
+
+    def status(self, name: str) -> JobStatus:
+        with self._lock:
+            return dataclasses.replace(self._status.setdefault(name, JobStatus()))
+
+    def running(self) -> list[dict[str, str | None]]:
+        with self._lock:
+            return [{"job": n, "ds": s.ds, "trigger": s.trigger}
+                    for n, s in sorted(self._status.items()) if s.busy]
+
+    # --- runs --------------------------------------------------------------------------
+    def submit(self, name: str, days: Sequence[dt.date], trigger: str
+               ) -> concurrent.futures.Future[RunRecord | None] | None:
+        """Queue runs of `name` for `days`, in order; None if the job is already queued or
+        running (no overlapping runs of one job), unknown, or the service is stopping."""
+        with self._lock:
+            job = self._jobs.get(name)
+            status = self._status.setdefault(name, JobStatus())
+            if job is None or self.closing or status.busy or not days:
+                return None
+            status.busy, status.trigger, status.ds = True, trigger, days[0].isoformat()
+            self.metrics.running.inc()
+        try:
+            return self._pool.submit(self._execute, job, list(days), trigger)
+        except RuntimeError:  # the pool shut down meanwhile
+            self._release(name)
+            return None
+
+    def _execute(self, job: Job, days: list[dt.date], trigger: str) -> RunRecord | None:
+        last = None
+        try:
+            for day in days:
+                if self.closing:
+                    break
+                last = self._run_one(job, day, trigger)
+        finally:
+            self._release(job.name)
+        return last
+
+    def _run_one(self, job: Job, day: dt.date, trigger: str) -> RunRecord:
+        tracker = TrackingStore(self.env.open_store(self.env.artifact_root))
+        with self._lock:
+            status = self._status[job.name]
+            status.running, status.ds = tracker, day.isoformat()
+        log.info("%s: %s run for ds=%s", job.name, trigger, day)
+        result = None
+        try:
+            result = self.env.run(job, day, tracker)
+            record: RunRecord = result.record
+        except (DqvError, InterruptedError) as err:  # before the run was recorded (lock, store)
+            record = _unrecorded(job, day, str(err))
+        with self._lock:
+            status.running = None
+            if tracker._cut:
+                return record  # recorded as interrupted by the drain
+            status.last, status.last_trigger = record, trigger
+        self.metrics.run_finished(job.name, trigger, record)
+        if result is not None:
+            self.metrics.job_result(job, result, tracker.inner)
+        log.info("%s: ds=%s %s", job.name, day, (record.outcome or Outcome.NOT_EVALUATED).value)
+        return record
+
+    def _release(self, name: str) -> None:
+        with self._lock:
+            status = self._status[name]
+            status.busy, status.running, status.trigger, status.ds = False, None, None, None
+            self.metrics.running.dec()
+            self._changed.notify_all()
+
+    def wait_idle(self, name: str, timeout: float) -> bool:
+        with self._lock:
+            return self._changed.wait_for(
+                lambda: not self._status.setdefault(name, JobStatus()).busy or self.closing, timeout)
+
+    # --- stop --------------------------------------------------------------------------
+    def drain(self, grace_seconds: float) -> list[RunRecord]:
+        """Stop taking runs, wait up to `grace_seconds` for running ones, then record the rest
+        as interrupted. Returns the interrupted runs."""
+        with self._lock:
+            self.closing = True
+            self._changed.notify_all()
+            deadline = time.monotonic() + grace_seconds
+            while any(s.busy for s in self._status.values()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            in_flight = [s.running for s in self._status.values() if s.busy and s.running]
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        stopped = []
+        for tracker in in_flight:
+            record = tracker.interrupt(INTERRUPTED, lambda: self.env.open_store(self.env.artifact_root))
+            if record is not None:
+                stopped.append(record)
+                self.metrics.run_finished(record.job, "interrupted", record)
+                log.warning("%s: ds=%s recorded as interrupted (run %s)", record.job, record.ds,
+                            record.run_id)
+        return stopped
+
+
+def _unrecorded(job: Job, day: dt.date, reason: str) -> RunRecord:
+    """A run that failed before it could be recorded still answers: not evaluated."""
+    now = utc_now()
+    log.error("%s: ds=%s not evaluated: %s", job.name, day, reason)
+    return RunRecord(run_id=new_run_id(now), job=job.name, ds=day.isoformat(),
+                     started_at=now.isoformat(), outcome=Outcome.NOT_EVALUATED,
+                     ended_at=now.isoformat(), error=reason)
