@@ -53,6 +53,8 @@ class Api:
                 "schedule": job.schedule.model_dump() if job.schedule else None,
                 "next_run": nxt.isoformat() if nxt else None,
                 "running": status.busy, "running_ds": status.ds, "running_trigger": status.trigger,
+                "running_run_id": status.running.record.run_id
+                if status.running and status.running.record else None,
                 "last_run": _run_json(status.last, status.last_trigger),
                 "outcome": status.last.outcome.value if status.last and status.last.outcome else None,
             })
