@@ -90,6 +90,8 @@ def pushed(pushgateway: Pushgateway, tmp_path_factory: pytest.TempPathFactory) -
     steps["after_b"] = pushgateway.scrape()
     steps["a_clean"] = _run(project, pushgateway, "run", JOB_A, "--ds", "2026-11-11")[0]
     steps["after_a_clean"] = pushgateway.scrape()
+    steps["a_missing"] = _run(project, pushgateway, "run", JOB_A, "--ds", "2026-12-01")[0]
+    steps["after_a_missing"] = pushgateway.scrape()
     return steps
 
 
@@ -167,6 +169,19 @@ def test_clean_day_replaces_the_stale_series(pushed: dict[str, Any]) -> None:
         ("error",): 0.0, ("warning",): 0.0, ("ignore",): 0.0}
     _check_features(metrics, record, "2026-11-11", set())
     assert _job_series(pushed["after_a_clean"], JOB_B) == _job_series(pushed["after_b"], JOB_B)
+
+
+def test_not_evaluated_run_pushes_its_outcome(pushed: dict[str, Any]) -> None:
+    record = pushed["a_missing"]
+    assert record["outcome"] == "not_evaluated" and record["error"]
+    metrics = _job_series(pushed["after_a_missing"], JOB_A)
+    assert _by(metrics, "dqv_run_outcome", "outcome") == {
+        (o,): 1.0 if o == "not_evaluated" else 0.0 for o in OUTCOMES}
+    assert _one(metrics, "dqv_run_rows_read") == 0
+    # The last passing run is still the clean 11-11 run: a failing push does not lose it.
+    assert _one(metrics, "dqv_last_passing_run_timestamp_seconds") == _ts(pushed["a_clean"]["ended_at"])
+    assert _one(metrics, "dqv_last_run_timestamp_seconds") == _ts(record["ended_at"])
+    assert not any(name.startswith("dqv_feature_") for name in metrics)
 
 
 # --- Pushgateway down or misconfigured ----------------------------------------------------------
