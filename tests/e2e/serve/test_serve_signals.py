@@ -1,0 +1,96 @@
+"""Signals: SIGHUP reloads the job files, and a broken file is reported while the previous
+configuration stays in force; SIGTERM lets a running job finish within the grace period, or
+records it as interrupted (not evaluated) when the grace period runs out."""
+
+from __future__ import annotations
+
+import pathlib
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.serve import SAMPLE_JOB, Service, make_project, start_service, wait_for
+from validator.outcome import Outcome
+from validator.store import open_store
+from validator.test_hooks import PAUSE_ENV
+
+JOB_A = SAMPLE_JOB.replace("name: training_events", "name: a")
+
+
+@pytest.fixture
+def project(tmp_path: pathlib.Path) -> pathlib.Path:
+    return make_project(tmp_path, {"a": JOB_A})
+
+
+@pytest.fixture
+def services() -> Iterator[list[Service]]:
+    started: list[Service] = []
+    yield started
+    for service in started:
+        service.stop()
+
+
+def _names(service: Service) -> list[str]:
+    return [j["job"] for j in service.get("/jobs")[1]["jobs"]]
+
+
+def test_sighup_reloads_and_keeps_the_old_config_when_a_file_is_broken(
+        project: pathlib.Path, services: list[Service]) -> None:
+    service = start_service(project)
+    services.append(service)
+    assert _names(service) == ["a"]
+    job_file = project / "jobs" / "a.yaml"
+    job_file.write_text(JOB_A + 'schedule: {cron: "0 6 * * *", timezone: Mars/Olympus}\n')
+
+    service.signal(signal.SIGHUP)
+    health = wait_for("the reload error in /healthz",
+                      lambda: (h := service.get("/healthz")[1])["config_error"] and h)
+    assert f"{job_file}:" in health["config_error"] and "schedule" in health["config_error"]
+    assert "unknown timezone 'Mars/Olympus'" in health["config_error"]
+    assert "keeping the previous configuration" in service.log()
+    assert service.job("a")["schedule"] is None  # the old configuration is in force
+    assert service.metric("dqv_service_config_reloads_total", result="error") == 1.0
+
+    job_file.write_text(JOB_A + 'schedule: {cron: "0 6 * * *", timezone: Europe/Berlin}\n')
+    (project / "jobs" / "b.yaml").write_text(SAMPLE_JOB.replace("name: training_events", "name: b"))
+    service.signal(signal.SIGHUP)
+    wait_for("the fixed configuration", lambda: _names(service) == ["a", "b"])
+    a = service.job("a")
+    assert a["schedule"]["timezone"] == "Europe/Berlin"
+    assert a["next_run"].endswith(("+01:00", "+02:00"))  # 06:00 Berlin time
+    assert service.get("/healthz")[1]["config_error"] is None
+    assert service.metric("dqv_service_config_reloads_total", result="ok") == 1.0
+
+
+def _start_paused_run(service: Service, ds: str) -> str:
+    status, body = service.request("POST", f"/jobs/a/run?ds={ds}")
+    assert status == 202, body
+    job = wait_for("the run to be recorded as started",
+                   lambda: (j := service.job("a"))["running_run_id"] and j)
+    return str(job["running_run_id"])
+
+
+def test_sigterm_lets_the_running_job_finish(project: pathlib.Path, services: list[Service]) -> None:
+    service = start_service(project, "--grace-seconds", "300", env={PAUSE_ENV: "3"})
+    services.append(service)
+    run_id = _start_paused_run(service, "2026-11-01")
+    service.signal(signal.SIGTERM)
+    assert service.wait_exit() == 0
+    record = open_store(service.artifact_root).get(run_id)
+    assert record is not None and record.outcome is Outcome.PASS and record.rows == 2000
+    assert "stopped (0 run(s) recorded as interrupted)" in service.log()
+
+
+def test_sigterm_records_a_run_past_the_grace_period_as_interrupted(
+        project: pathlib.Path, services: list[Service]) -> None:
+    service = start_service(project, "--grace-seconds", "0", env={PAUSE_ENV: "600"})
+    services.append(service)
+    run_id = _start_paused_run(service, "2026-11-02")
+    service.signal(signal.SIGTERM)
+    assert service.wait_exit() == 0
+    record = open_store(service.artifact_root).get(run_id)
+    assert record is not None and record.outcome is Outcome.NOT_EVALUATED
+    assert record.error is not None and record.error.startswith("interrupted")
+    assert record.ended_at is not None
+    assert "stopped (1 run(s) recorded as interrupted)" in service.log()
