@@ -4,20 +4,22 @@
     artifact type dqv.SlackOutbox  one per queued message; state PENDING until delivered
                                    (LIVE) or rejected by Slack for good (ABANDONED)
 
-Artifact ids grow with insertion, so they give the delivery order.
+Artifact ids grow with insertion, so they give the delivery order. Every access goes
+through the run store's session (validator/mlmd_store.py), which serializes SQLite access
+across processes; no session is held while talking to Slack.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 
 from validator.errors import StoreError
-from validator.mlmd_connection import connection_config
 from validator.slack.state import OutboxEntry, Thread
 
 mlmd: Any = metadata_store_pb2  # generated code without type stubs
@@ -38,59 +40,66 @@ def _value(props: Any, name: str) -> Any:
 
 
 class MlmdAlertStore:
-    def __init__(self, store: metadata_store.MetadataStore) -> None:
-        self._store = store
-        try:
-            self._thread_type = store.put_context_type(
-                mlmd.ContextType(name=THREAD_TYPE, properties=_THREAD_PROPS), can_add_fields=True)
-            self._outbox_type = store.put_artifact_type(
-                mlmd.ArtifactType(name=OUTBOX_TYPE, properties=_OUTBOX_PROPS), can_add_fields=True)
-        except Exception as err:  # ml_metadata raises its own error classes
-            raise StoreError(f"cannot register Slack alert types in ML Metadata: {err}") from None
+    def __init__(self, session: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
+        """`session` yields a MetadataStore with the database to itself (MlmdRunStore.session)."""
+        self._session = session
+        self._types: tuple[int, int] | None = None
 
     @classmethod
     def open(cls, artifact_root: pathlib.Path) -> MlmdAlertStore:
-        try:
-            return cls(metadata_store.MetadataStore(connection_config(artifact_root)))
-        except StoreError:
-            raise
-        except Exception as err:
-            raise StoreError(f"cannot open the ML Metadata store under {artifact_root}: {err}; "
-                             "check DQV_METADATA and the artifact root's permissions") from None
+        from validator.mlmd_store import MlmdRunStore
+
+        return cls(MlmdRunStore(artifact_root).session)
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[Any]:
+        with self._session() as store:
+            if self._types is None:
+                try:
+                    self._types = (
+                        store.put_context_type(mlmd.ContextType(name=THREAD_TYPE, properties=_THREAD_PROPS),
+                                               can_add_fields=True),
+                        store.put_artifact_type(mlmd.ArtifactType(name=OUTBOX_TYPE,
+                                                                  properties=_OUTBOX_PROPS),
+                                                can_add_fields=True))
+                except Exception as err:  # ml_metadata raises its own error classes
+                    raise StoreError(f"cannot register the Slack alert types in ML Metadata: {err}; "
+                                     "check the DQV_METADATA store") from None
+            yield store
 
     # -- threads -----------------------------------------------------------------------
     def open_threads(self, job: str) -> list[Thread]:
-        threads = [_thread(c) for c in self._store.get_contexts_by_type(THREAD_TYPE)]
+        with self._db() as db:
+            threads = [_thread(c) for c in db.get_contexts_by_type(THREAD_TYPE)]
         return [t for t in threads if t.job == job and not t.closed]
 
     def thread(self, thread_id: str) -> Thread | None:
-        context = self._store.get_context_by_type_and_name(THREAD_TYPE, thread_id)
+        with self._db() as db:
+            context = db.get_context_by_type_and_name(THREAD_TYPE, thread_id)
         return _thread(context) if context is not None else None
 
     def save_thread(self, thread: Thread) -> None:
-        context = self._store.get_context_by_type_and_name(THREAD_TYPE, thread.thread_id)
-        if context is None:
-            context = mlmd.Context(type_id=self._thread_type, name=thread.thread_id)
-        props = context.properties
-        props["job"].string_value = thread.job
-        props["channel"].string_value = thread.channel
-        props["opened_at"].double_value = thread.opened_at
-        props["open_keys"].string_value = json.dumps(list(thread.open_keys))
-        props["ts"].string_value = thread.ts or ""
-        props["channel_id"].string_value = thread.channel_id or ""
-        props["closed"].int_value = int(thread.closed)
-        self._store.put_contexts([context])
+        with self._db() as db:
+            context = db.get_context_by_type_and_name(THREAD_TYPE, thread.thread_id)
+            if context is None:
+                assert self._types is not None
+                context = mlmd.Context(type_id=self._types[0], name=thread.thread_id)
+            _fill_thread(context, thread)
+            db.put_contexts([context])
 
     # -- outbox ------------------------------------------------------------------------
     def enqueue(self, entry: OutboxEntry) -> None:
-        artifact = mlmd.Artifact(type_id=self._outbox_type, state=mlmd.Artifact.PENDING,
-                                 uri=f"slack:{entry.channel}")
-        _fill(artifact, entry)
-        [entry.id] = self._store.put_artifacts([artifact])
+        with self._db() as db:
+            assert self._types is not None
+            artifact = mlmd.Artifact(type_id=self._types[1], state=mlmd.Artifact.PENDING,
+                                     uri=f"slack:{entry.channel}")
+            _fill(artifact, entry)
+            [entry.id] = db.put_artifacts([artifact])
 
     def pending(self) -> list[OutboxEntry]:
-        artifacts = [a for a in self._store.get_artifacts_by_type(OUTBOX_TYPE)
-                     if a.state == mlmd.Artifact.PENDING]
+        with self._db() as db:
+            artifacts = [a for a in db.get_artifacts_by_type(OUTBOX_TYPE)
+                         if a.state == mlmd.Artifact.PENDING]
         return [_entry(a) for a in sorted(artifacts, key=lambda a: a.id)]
 
     def settle(self, entry: OutboxEntry, *, delivered: bool, error: str = "") -> None:
@@ -107,10 +116,22 @@ class MlmdAlertStore:
 
     def _update(self, entry: OutboxEntry, state: Any) -> None:
         assert entry.id is not None
-        [artifact] = self._store.get_artifacts_by_id([entry.id])
-        artifact.state = state
-        _fill(artifact, entry)
-        self._store.put_artifacts([artifact])
+        with self._db() as db:
+            [artifact] = db.get_artifacts_by_id([entry.id])
+            artifact.state = state
+            _fill(artifact, entry)
+            db.put_artifacts([artifact])
+
+
+def _fill_thread(context: Any, thread: Thread) -> None:
+    props = context.properties
+    props["job"].string_value = thread.job
+    props["channel"].string_value = thread.channel
+    props["opened_at"].double_value = thread.opened_at
+    props["open_keys"].string_value = json.dumps(list(thread.open_keys))
+    props["ts"].string_value = thread.ts or ""
+    props["channel_id"].string_value = thread.channel_id or ""
+    props["closed"].int_value = int(thread.closed)
 
 
 def _fill(artifact: Any, entry: OutboxEntry) -> None:
