@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ROOT ?= dqv-artifacts/demo
 
-.PHONY: install system-deps demo test test-fast lint bench clean
+.PHONY: bq-emulator install system-deps demo test test-fast lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,7 +28,11 @@ demo: install
 	@echo
 	@echo "Artifacts (statistics, anomalies, run.json per run) are in $(DEMO_ROOT)/"
 
-test: install system-deps
+# The local BigQuery emulator (own virtualenv, Python 3.13) the BigQuery tests start.
+bq-emulator:
+	bash scripts/bq-emulator.sh
+
+test: install system-deps bq-emulator
 	bash scripts/run-tests.sh
 
 test-fast: install

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -62,6 +62,66 @@ class LocalSource(StrictModel):
     def _ds_once(self) -> LocalSource:
         if self.partition and "{ds}" in self.path:
             raise ValueError("use either a '{ds}' placeholder in 'path' or a 'partition' block, not both")
+        return self
+
+
+_BQ_TABLE = re.compile(r"^(?:[A-Za-z0-9\-:.]+\.)?[A-Za-z0-9_\-]+\.[\w\-${}]+$")
+
+
+class BigQueryPartition(StrictModel):
+    """Which rows make one ds: a DATE/TIMESTAMP/DATETIME column, or the ingestion-time
+    partition (`_PARTITIONDATE`)."""
+
+    column: str | None = Field(None, description="rows whose column falls on the ds")
+    ingestion_time: bool = Field(False, description="the table is partitioned by ingestion time")
+
+    @model_validator(mode="after")
+    def _one_style(self) -> BigQueryPartition:
+        if bool(self.column) == self.ingestion_time:
+            raise ValueError("give exactly one of 'column' or 'ingestion_time: true'")
+        return self
+
+
+class BigQuerySource(StrictModel):
+    """A BigQuery table (or one date partition of it) or a query, read through the Storage
+    Read API in Arrow (README "BigQuery")."""
+
+    kind: Literal["bigquery"]
+    project: str | None = Field(None, description="billing project; default GOOGLE_CLOUD_PROJECT "
+                                                  "or the credentials' project")
+    table: str | None = Field(None, description="[project.]dataset.table; may hold {ds_nodash}")
+    query: str | None = Field(None, description="standard SQL; @ds is the partition date")
+    partition: BigQueryPartition | None = None
+    full_scan: bool = Field(False, description="allow reading a partitioned table whole")
+    columns: list[str] | None = None
+    row_filter: str | None = Field(None, description="a GoogleSQL condition on the rows")
+    maximum_bytes_billed: int | None = Field(None, ge=1)
+    location: str | None = None
+    endpoint: str | None = Field(None, description="REST_URL,GRPC_HOST:PORT; env "
+                                                   "DQV_BIGQUERY_ENDPOINT")
+    max_streams: int = Field(4, ge=1, le=1000)
+    retries: int = Field(3, ge=0, le=10)
+    timeout_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @field_validator("table")
+    @classmethod
+    def _table_name(cls, value: str | None) -> str | None:
+        if value is not None and not _BQ_TABLE.match(value):
+            raise ValueError(f"'{value}' is not a table name; write dataset.table or "
+                             "project.dataset.table")
+        if value is not None and "{" in value.replace("{ds_nodash}", ""):
+            raise ValueError("the only placeholder a table name may hold is {ds_nodash}")
+        return value
+
+    @model_validator(mode="after")
+    def _what_to_read(self) -> BigQuerySource:
+        if bool(self.table) == bool(self.query):
+            raise ValueError("give exactly one of 'table' or 'query'")
+        if self.query and (self.partition or self.full_scan):
+            raise ValueError("'partition' and 'full_scan' go with 'table'; a query selects its "
+                             "rows itself (use @ds)")
+        if self.partition and self.full_scan:
+            raise ValueError("'full_scan: true' reads the whole table; drop it or 'partition'")
         return self
 
 
@@ -170,7 +230,7 @@ class Job(StrictModel):
     owner: str = ""
     schema_file: str = Field(alias="schema")
     environment: str | None = None
-    source: LocalSource
+    source: Annotated[LocalSource | BigQuerySource, Field(discriminator="kind")]
     baseline: BaselineConfig = Field(default_factory=BaselineConfig)
     skew: SkewConfig | None = None
     severity: SeverityConfig = Field(default_factory=SeverityConfig)

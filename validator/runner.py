@@ -60,6 +60,10 @@ class RunObserver(Protocol):
 
 
 def build_source(job: Job, schema: schema_pb2.Schema) -> Source:
+    if job.source.kind == "bigquery":
+        from validator.sources.bigquery import BigQueryTableSource
+
+        return BigQueryTableSource(job.source)
     from validator.sources.local import LocalFileSource
 
     return LocalFileSource(job.source, job.project_dir,
