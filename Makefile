@@ -26,6 +26,8 @@ demo: install
 	$(BIN)/dqv validate-config
 	-$(BIN)/dqv backfill training_events --start 2026-11-01 --end 2026-11-11 --artifact-root $(DEMO_ROOT) --quiet
 	@echo
+	$(BIN)/dqv history training_events --artifact-root $(DEMO_ROOT)
+	@echo
 	@echo "Artifacts (statistics, anomalies, run.json per run) are in $(DEMO_ROOT)/"
 
 # The local BigQuery emulator (own virtualenv, Python 3.13) the BigQuery tests start.

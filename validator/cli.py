@@ -96,6 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
     _common(alerts_sub.add_parser("flush", help="deliver the Slack alerts waiting in the outbox, in order"))
 
+    history = sub.add_parser("history", help="a job's runs from the run history (ML Metadata)")
+    history.add_argument("job", help="job name (or path to its job file)")
+    history.add_argument("--last", type=int, metavar="N", help="only the last N ds (runs with --all)")
+    history.add_argument("--all", action="store_true", dest="all_runs",
+                         help="every run, also those a later re-run of the same ds superseded")
+    history.add_argument("--json", action="store_true", help="print the runs as JSON")
+    _common(history)
+    show = sub.add_parser("show", help="one run: anomalies, statistics, comparison with its baseline")
+    show.add_argument("run_id", help="a run id, as `dqv history` lists them")
+    show.add_argument("--json", action="store_true", help="print the details as JSON")
+    _common(show)
+
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
@@ -170,6 +182,23 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return schema_tools.diff_command(job, args.ds, as_json=args.json)
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from validator.history import history_command
+    from validator.store import open_store
+
+    if args.last is not None and args.last < 1:
+        raise ConfigError("--last must be at least 1")
+    return history_command(open_store(artifact_root(args)), args.job, project_dir=args.project_dir,
+                           last=args.last, all_runs=args.all_runs, as_json=args.json)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from validator.run_show import show_command
+    from validator.store import open_store
+
+    return show_command(open_store(artifact_root(args)), args.run_id, as_json=args.json)
+
+
 def cmd_validate_config(args: argparse.Namespace) -> int:
     from validator.config import all_job_files, load_job
     from validator.schema_io import load_schema
@@ -230,6 +259,8 @@ COMMANDS = {
     "backfill": cmd_backfill,
     "schema": cmd_schema,
     "validate-config": cmd_validate_config,
+    "history": cmd_history,
+    "show": cmd_show,
     "alerts": cmd_alerts,
     "gate": cmd_gate,
     "serve": cmd_serve,
