@@ -13,9 +13,9 @@ import logging
 import os
 import urllib.error
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from prometheus_client import push_to_gateway
+from prometheus_client.exposition import basic_auth_handler, default_handler, push_to_gateway
 
 from validator.config import Job
 from validator.errors import ConfigError, DeliveryError
@@ -28,6 +28,7 @@ log = logging.getLogger("dqv")
 ENV_URL = "DQV_PUSHGATEWAY_URL"
 OBSERVER_NAME = "metrics"
 STRICT_EXIT_CODE = 2
+Handler = Callable[[str, str, float | None, list[tuple[str, str]], bytes], Callable[[], None]]
 
 
 def pushgateway_url(job: Job, environ: Mapping[str, str]) -> str | None:
@@ -43,6 +44,22 @@ def redact(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def _handler(url: str) -> Handler:
+    """Basic auth from the URL's user:password (keep that URL in the environment, not in a job
+    file); the credentials are sent in a header, never as part of the URL."""
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    if parts.username is None:
+        return default_handler
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+
+    def handler(url: str, method: str, timeout: float | None, headers: list[tuple[str, str]],
+                data: bytes) -> Callable[[], None]:
+        return basic_auth_handler(url, method, timeout, headers, data, user, password)
+
+    return handler
 
 
 def _schema_features(job: Job) -> list[str]:
@@ -72,8 +89,8 @@ class PushgatewayObserver:
         registry = build_registry(result, context)
         try:
             # PUT (not pushadd's POST): the job's group is replaced as a whole.
-            push_to_gateway(self.url, job=job.name, registry=registry,
-                            timeout=self.timeout_seconds)
+            push_to_gateway(redact(self.url), job=job.name, registry=registry,
+                            timeout=self.timeout_seconds, handler=_handler(self.url))
         except (OSError, ValueError) as err:
             reason = err.reason if isinstance(err, urllib.error.URLError) else err
             text = " ".join(str(reason).split())

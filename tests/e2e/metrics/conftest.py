@@ -1,3 +1,3 @@
-"""The real Pushgateway for the metrics tests (started once per session, stopped by PID)."""
+"""Real Pushgateways for the metrics tests (started by the fixtures, stopped by PID)."""
 
-from tests.support.pushgateway import pushgateway  # noqa: F401  (a fixture)
+from tests.support.pushgateway import auth_pushgateway, pushgateway  # noqa: F401  (fixtures)

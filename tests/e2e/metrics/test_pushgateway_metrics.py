@@ -18,7 +18,7 @@ from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tests.conftest import REPO, dqv
-from tests.support.pushgateway import Pushgateway, Series, free_port
+from tests.support.pushgateway import TEST_PASSWORD, TEST_USER, Pushgateway, Series, free_port
 
 JOB_A, JOB_B = "training_events", "training_events_b"
 SCHEMA = text_format.Parse((REPO / "schemas" / "training_events.pbtxt").read_text(),
@@ -248,3 +248,31 @@ def test_strict_metrics_without_a_url_is_a_config_error(tmp_project: pathlib.Pat
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "field 'metrics.strict'" in lines[0] and "DQV_PUSHGATEWAY_URL" in lines[0]
+
+
+def test_basic_auth_from_the_url_is_used_and_never_shown(tmp_project: pathlib.Path,
+                                                         auth_pushgateway: Pushgateway) -> None:
+    host = auth_pushgateway.url.removeprefix("http://")
+    root = str(tmp_project / "artifacts")
+    good = dqv("run", JOB_A, "--ds", "2026-11-07", "--json", "--project-dir", str(tmp_project),
+               "--artifact-root", root,
+               env={"DQV_PUSHGATEWAY_URL": f"http://{TEST_USER}:{TEST_PASSWORD}@{host}"})
+    assert good.returncode == 1, good.stderr
+    record = json.loads(good.stdout)
+    assert record["delivery"] == {"metrics": "ok"}, good.stderr
+    metrics = _job_series(auth_pushgateway.scrape(), JOB_A)
+    assert _by(metrics, "dqv_run_outcome", "outcome")[("block",)] == 1.0
+    wrong = dqv("run", JOB_A, "--ds", "2026-11-01", "--json", "--project-dir", str(tmp_project),
+                "--artifact-root", root,
+                env={"DQV_PUSHGATEWAY_URL": f"http://{TEST_USER}:not-{TEST_PASSWORD}@{host}"})
+    assert wrong.returncode == 0, wrong.stderr
+    failed = json.loads(wrong.stdout)
+    assert failed["delivery"]["metrics"] == (f"failed: cannot push metrics to the Pushgateway at "
+                                             f"{auth_pushgateway.url} (Unauthorized); check that it "
+                                             "is up and the URL in DQV_PUSHGATEWAY_URL or the job's "
+                                             "metrics.pushgateway_url")
+    # The rejected run did not replace the group.
+    assert _by(_job_series(auth_pushgateway.scrape(), JOB_A), "dqv_run_outcome", "outcome")[("block",)] == 1.0
+    for proc, rec in ((good, record), (wrong, failed)):
+        assert TEST_PASSWORD not in proc.stdout + proc.stderr
+        assert TEST_PASSWORD not in (pathlib.Path(rec["artifact_dir"]) / "run.json").read_text()
