@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.serve import SAMPLE_JOB, Service, make_project, start_service, wait_for
 from validator.outcome import Outcome
+from validator.records import RunRecord
 from validator.store import open_store
 from validator.test_hooks import PAUSE_ENV
 
@@ -63,34 +64,33 @@ def test_sighup_reloads_and_keeps_the_old_config_when_a_file_is_broken(
     assert service.metric("dqv_service_config_reloads_total", result="ok") == 1.0
 
 
-def _start_paused_run(service: Service, ds: str) -> str:
+def _sigterm_during_run(project: pathlib.Path, services: list[Service], grace: str, pause: str,
+                        ds: str) -> tuple[Service, RunRecord]:
+    """Start a service, trigger a run that pauses right after it is recorded as started, send
+    SIGTERM while it is paused, and return the service (exited 0) and the run as recorded."""
+    service = start_service(project, "--grace-seconds", grace, env={PAUSE_ENV: pause})
+    services.append(service)
     status, body = service.request("POST", f"/jobs/a/run?ds={ds}")
     assert status == 202, body
     job = wait_for("the run to be recorded as started",
                    lambda: (j := service.job("a"))["running_run_id"] and j)
-    return str(job["running_run_id"])
+    service.signal(signal.SIGTERM)
+    assert service.wait_exit() == 0
+    record = open_store(service.artifact_root).get(str(job["running_run_id"]))
+    assert record is not None
+    return service, record
 
 
 def test_sigterm_lets_the_running_job_finish(project: pathlib.Path, services: list[Service]) -> None:
-    service = start_service(project, "--grace-seconds", "300", env={PAUSE_ENV: "3"})
-    services.append(service)
-    run_id = _start_paused_run(service, "2026-11-01")
-    service.signal(signal.SIGTERM)
-    assert service.wait_exit() == 0
-    record = open_store(service.artifact_root).get(run_id)
-    assert record is not None and record.outcome is Outcome.PASS and record.rows == 2000
+    service, record = _sigterm_during_run(project, services, grace="300", pause="3", ds="2026-11-01")
+    assert record.outcome is Outcome.PASS and record.rows == 2000
     assert "stopped (0 run(s) recorded as interrupted)" in service.log()
 
 
 def test_sigterm_records_a_run_past_the_grace_period_as_interrupted(
         project: pathlib.Path, services: list[Service]) -> None:
-    service = start_service(project, "--grace-seconds", "0", env={PAUSE_ENV: "600"})
-    services.append(service)
-    run_id = _start_paused_run(service, "2026-11-02")
-    service.signal(signal.SIGTERM)
-    assert service.wait_exit() == 0
-    record = open_store(service.artifact_root).get(run_id)
-    assert record is not None and record.outcome is Outcome.NOT_EVALUATED
+    service, record = _sigterm_during_run(project, services, grace="0", pause="600", ds="2026-11-02")
+    assert record.outcome is Outcome.NOT_EVALUATED
     assert record.error is not None and record.error.startswith("interrupted")
     assert record.ended_at is not None
     assert "stopped (1 run(s) recorded as interrupted)" in service.log()
