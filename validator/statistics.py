@@ -77,12 +77,13 @@ def attach_invalid_values(stats: statistics_pb2.DatasetFeatureStatisticsList,
     if not stats.datasets:
         stats.datasets.add()
     dataset = stats.datasets[0]
-    by_name = {f.path.step[0] if f.path.step else f.name: f for f in dataset.features}
+    # Nested features (STRUCT children) are keyed parent.child, as BatchConverter names them.
+    by_name = {".".join(f.path.step) if f.path.step else f.name: f for f in dataset.features}
     for name, values in sorted(invalid.items()):
         feature = by_name.get(name)
         if feature is None:
             feature = dataset.features.add()
-            feature.path.step.append(name)
+            feature.path.step.extend(name.split("."))
         feature.custom_stats.add(name=INVALID_COUNT, num=values.count)
         feature.custom_stats.add(name=INVALID_EXPECTED, str=values.expected)
         feature.custom_stats.add(name=INVALID_EXAMPLES, str=", ".join(repr(e) for e in values.examples))

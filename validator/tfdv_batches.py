@@ -13,6 +13,7 @@ large_list<large_binary>; a missing value is a null list.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -131,6 +132,16 @@ def convert_values(values: pa.Array, feature_type: int, invalid: InvalidValues) 
     return _to_bytes(values)
 
 
+def _feature_types(features: Iterable[schema_pb2.Feature], prefix: str = ""
+                   ) -> Iterator[tuple[str, int]]:
+    """Schema types by path; nested features (STRUCT struct_domain) as parent.child."""
+    for feature in features:
+        if feature.type in _VALUE_TYPES:
+            yield prefix + feature.name, feature.type
+        elif feature.type == schema_pb2.STRUCT:
+            yield from _feature_types(feature.struct_domain.feature, f"{prefix}{feature.name}.")
+
+
 def _as_list(values: pa.Array) -> pa.LargeListArray:
     """Wrap a flat column so each row is a list of at most one value; null stays missing."""
     valid = np.asarray(values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
@@ -150,8 +161,7 @@ class BatchConverter:
     """Converts the batches of one run; collects invalid values per feature as it goes."""
 
     def __init__(self, schema: schema_pb2.Schema) -> None:
-        self._types: dict[str, int] = {f.name: f.type for f in schema.feature
-                                       if f.type in _VALUE_TYPES}
+        self._types: dict[str, int] = dict(_feature_types(schema.feature))
         self.invalid: dict[str, InvalidValues] = {}
         self.rows = 0
 
@@ -160,20 +170,41 @@ class BatchConverter:
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
             if isinstance(column, pa.ChunkedArray):
                 column = column.combine_chunks()
-            if pa.types.is_struct(column.type) or pa.types.is_null(column.type):
-                arrays.append(column)  # TFDV reads struct paths and all-null columns as they are
+            if pa.types.is_null(column.type):
+                arrays.append(column)  # TFDV reads all-null columns as they are
                 names.append(name)
                 continue
-            feature_type = self._types.setdefault(name, inferred_type(column.type))
-            invalid = self.invalid.setdefault(name, InvalidValues(TYPE_NAMES[feature_type]))
-            if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-                # offsets index into .values (not .flatten(), which drops null lists' slots)
-                arrays.append(_relist(column, convert_values(column.values, feature_type, invalid)))
-            else:
-                arrays.append(_as_list(convert_values(column, feature_type, invalid)))
+            arrays.append(self._column(name, column))
             names.append(name)
         self.rows += batch.num_rows
         return pa.RecordBatch.from_arrays(arrays, names)
+
+    def _column(self, path: str, column: pa.Array) -> pa.Array:
+        """One column (or struct child, `path` = parent.child) as a TFDV list column."""
+        is_list = pa.types.is_list(column.type) or pa.types.is_large_list(column.type)
+        values_type = column.type.value_type if is_list else column.type
+        if pa.types.is_struct(values_type):
+            # STRUCT / RECORD: TFDV reads nested features parent.child from a list of structs
+            # whose children are list columns themselves.
+            if is_list:
+                return _relist(column, self._struct(path, column.values))
+            return _as_list(self._struct(path, column))
+        feature_type = self._types.setdefault(path, inferred_type(column.type))
+        invalid = self.invalid.setdefault(path, InvalidValues(TYPE_NAMES[feature_type]))
+        if is_list:
+            # offsets index into .values (not .flatten(), which drops null lists' slots)
+            return _relist(column, convert_values(column.values, feature_type, invalid))
+        return _as_list(convert_values(column, feature_type, invalid))
+
+    def _struct(self, path: str, values: pa.StructArray) -> pa.StructArray:
+        # flatten() applies the array's offset and nulls to the children.
+        children = [self._column(f"{path}.{field.name}", child)
+                    for field, child in zip(values.type, values.flatten(), strict=True)]
+        names = [field.name for field in values.type]
+        if not children:
+            return values
+        mask = values.is_null() if values.null_count else None
+        return pa.StructArray.from_arrays(children, names, mask=mask)
 
     def invalid_values(self) -> dict[str, InvalidValues]:
         return {name: inv for name, inv in self.invalid.items() if inv.count}
