@@ -1,9 +1,10 @@
 """Files under the artifact root, which is a local directory or a `gs://` bucket path.
 
 Local paths use the standard library; `gs://` paths go through `tf.io.gfile` (imported only
-then, so local runs and fast commands never pay for TensorFlow here). `pathlib` collapses
-`gs://bucket` into `gs:/bucket`; `uri()` undoes that, so a root given on the command line as a
-`pathlib.Path` still works.
+then, so local runs and fast commands never pay for TensorFlow here). `ram://` (TensorFlow's
+in-process memory file system) takes the same path, which lets tests exercise it without a
+bucket. `pathlib` collapses `gs://bucket` into `gs:/bucket`; `uri()` undoes that, so a root
+given on the command line as a `pathlib.Path` still works.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import os
 import pathlib
 from typing import Any
 
-REMOTE_PREFIXES = ("gs://",)
+REMOTE_SCHEMES = ("gs", "ram")
+REMOTE_PREFIXES = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 
 
 def uri(path: str | os.PathLike[str]) -> str:
     text = os.fspath(path)
-    if text.startswith("gs:/") and not text.startswith("gs://"):
-        return "gs://" + text[len("gs:/"):]
+    for scheme in REMOTE_SCHEMES:
+        collapsed = f"{scheme}:/"
+        if text.startswith(collapsed) and not text.startswith(collapsed + "/"):
+            return f"{scheme}://" + text[len(collapsed):]
     return text
 
 

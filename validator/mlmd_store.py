@@ -80,7 +80,7 @@ def span_of(ds: str | None) -> int | None:
 def _set(props: Any, name: str, value: Any) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, int):
         props[name].int_value = int(value)
     elif isinstance(value, float):
         props[name].double_value = value
