@@ -25,6 +25,7 @@ demo: install
 	rm -rf $(DEMO_ROOT)
 	$(BIN)/dqv validate-config
 	-$(BIN)/dqv backfill training_events --start 2026-11-01 --end 2026-11-11 --artifact-root $(DEMO_ROOT) --quiet
+	$(BIN)/dqv report --date 2026-11-11 --artifact-root $(DEMO_ROOT) --out $(DEMO_ROOT)/report-2026-11-11.html
 	@echo
 	$(BIN)/dqv history training_events --artifact-root $(DEMO_ROOT)
 	@echo

@@ -108,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true", help="print the details as JSON")
     _common(show)
 
+    report = sub.add_parser("report", help="the day's data-quality report (HTML) and Slack digest")
+    report.add_argument("--date", type=_date, required=True, help="the day, YYYY-MM-DD")
+    report.add_argument("--by", choices=("ds", "run_day"), default="ds",
+                        help="match runs by their partition date (ds, default) or by the UTC "
+                             "day they ran (run_day)")
+    report.add_argument("--out", type=pathlib.Path,
+                        help="the HTML file (default ARTIFACT_ROOT/reports/dqv-report-DATE.html)")
+    report.add_argument("--slack", metavar="CHANNEL",
+                        help="also post the day's digest to this Slack channel (token from "
+                             "DQV_SLACK_BOT_TOKEN)")
+    report.add_argument("--report-url", help="where readers find the report, for the digest "
+                                             "(env DQV_REPORT_URL; default: the file path)")
+    _common(report)
+
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
@@ -254,6 +268,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
                               token=os.environ.get("DQV_SERVE_TOKEN") or None))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from validator.report.command import ReportRequest, report_command
+
+    return report_command(ReportRequest(
+        project_dir=args.project_dir, artifact_root=artifact_root(args), date=args.date, by=args.by,
+        out=args.out, slack_channel=args.slack, report_url=args.report_url))
+
+
 COMMANDS = {
     "run": cmd_run,
     "backfill": cmd_backfill,
@@ -264,6 +286,7 @@ COMMANDS = {
     "alerts": cmd_alerts,
     "gate": cmd_gate,
     "serve": cmd_serve,
+    "report": cmd_report,
 }
 
 

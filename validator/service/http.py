@@ -144,6 +144,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, {"jobs": self.api.jobs_json()})
         elif len(parts) == 2 and parts[0] == "gate":
             self._gate(parts[1], query)
+        elif parts and parts[0] == "reports":
+            self._reports(parts[1:], query)
         else:
             self._json(404, {"error": f"no such endpoint: {url.path}"})
 
@@ -171,6 +173,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                 f"{job.name} is already queued or running", "job": job.name})
             return
         self._json(202, {"accepted": True, "job": job.name, "ds": ds.isoformat()})
+
+    def _reports(self, parts: list[str], query: dict[str, str]) -> None:
+        """The day's data-quality report (README "Daily report"), rendered from the history."""
+        from validator.report.serving import job_infos, reports_response
+
+        env = self.api.state.env
+        try:
+            answer = reports_response(parts, query, job_infos(self.api.state.jobs().values()),
+                                      env.open_store(env.artifact_root))
+        except DqvError as err:
+            self._json(503, {"error": f"report unavailable: {err}"})
+            return
+        self._send(answer.status, answer.body, answer.content_type)
 
     def _gate(self, name: str, query: dict[str, str]) -> None:
         job = self.api.state.job(name)

@@ -1,0 +1,80 @@
+"""Through the CLI and the service: `make demo` writes the last day's report and it renders in
+Chromium; `dqv report --slack` posts the digest; `dqv serve` serves /reports/."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+
+from tests.conftest import REPO, TEST_ARTIFACTS, dqv
+from tests.support.chromium import open_page
+from tests.support.report_fixtures import FOUR_JOBS, Project
+from tests.support.serve import running_service
+from tests.support.slack_standin import SlackStandin
+
+SVG_SIZES = ("Array.from(document.querySelectorAll('svg')).map(s => {"
+             "const r = s.getBoundingClientRect(); return [r.width, r.height]; })")
+OVERVIEW = ("Array.from(document.querySelectorAll('#overview tbody tr'))"
+            ".map(r => [r.dataset.job, r.dataset.outcome])")
+
+
+def test_make_demo_writes_the_last_days_report_which_renders_offline(tmp_path: pathlib.Path) -> None:
+    demo_root = tmp_path / "demo"
+    # -o install: the suite runs from an installed tree; do not reinstall from inside a test.
+    proc = subprocess.run(["make", "-o", "install", "demo", f"DEMO_ROOT={demo_root}"], cwd=REPO,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = demo_root / "report-2026-11-11.html"
+    assert report.is_file(), proc.stdout
+    with open_page(report) as page:
+        assert page.console_errors() == []
+        assert page.requests() == []
+        assert page.evaluate(OVERVIEW) == [["training_events", "pass"]]
+        sizes = page.evaluate(SVG_SIZES)
+        assert len(sizes) >= 3 + 15  # three trends, a distribution per sample feature
+        assert all(w > 0 and h > 0 for w, h in sizes)
+        # The 30-day trend holds all 11 sample days, the blocked ones in red.
+        assert page.evaluate("document.querySelectorAll('svg circle.o-block').length") >= 4 * 2
+        page.screenshot(TEST_ARTIFACTS / "demo-report-2026-11-11.png")
+
+
+def test_report_command_posts_the_digest(four_outcomes: Project, slack_standin: SlackStandin,
+                                         tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "day.html"
+    proc = dqv("report", "--date", "2026-11-06", "--out", str(out), "--slack", "#dq",
+               "--report-url", "https://dq.example.com/reports/2026-11-06",
+               "--project-dir", str(four_outcomes.project), cwd=four_outcomes.project,
+               env={"DQV_SLACK_BOT_TOKEN": "xoxb-cli-test", "DQV_SLACK_BASE_URL": slack_standin.base_url},
+               check_exit=0)
+    assert "4 job run(s): 1 block, 1 not_evaluated, 1 warn, 1 pass" in proc.stdout
+    assert out.is_file() and "digest posted to #dq" in proc.stdout
+    posts = slack_standin.posts()
+    assert len(posts) == 1 and posts[0].data["channel"] == "#dq"
+    assert "xoxb-cli-test" not in proc.stdout + proc.stderr
+
+
+def test_report_without_token_is_one_clear_line(four_outcomes: Project, tmp_path: pathlib.Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DQV_SLACK_BOT_TOKEN"}
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "dqv"), "report", "--date", "2026-11-06",
+                           "--out", str(tmp_path / "r.html"), "--slack", "#dq",
+                           "--project-dir", str(four_outcomes.project)],
+                          cwd=four_outcomes.project, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == \
+        "dqv: error: --slack needs a Slack bot token in the environment variable DQV_SLACK_BOT_TOKEN"
+
+
+def test_serve_serves_reports_latest_and_by_date(four_outcomes: Project) -> None:
+    for service in running_service(four_outcomes.project):
+        status, index = service.get("/reports/")
+        assert status == 200 and 'href="/reports/2026-11-06"' in index
+        status, latest = service.get("/reports/latest")
+        assert status == 200 and "ds 2026-11-06" in latest
+        status, day = service.get("/reports/2026-11-03")
+        assert status == 200 and "ds 2026-11-03" in day
+        for job in FOUR_JOBS:
+            assert f'data-job="{job}"' in day
+        status, missing = service.get("/reports/not-a-date")
+        assert status == 404 and "is not a date" in missing

@@ -1,0 +1,151 @@
+"""Artifact roots for report tests, made by real runs (the real runner, TFDV and run-history
+store) or, for the size test, from statistics TFDV generates over random data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import pathlib
+import random
+import shutil
+import string
+
+from tests.conftest import REPO
+
+XSS_CATEGORY = "<script>alert(1)</script>"
+XSS_FEATURE = "<img src=x onerror=alert(1)>"
+# Attribute break-outs and a flag a script would set if any of them ran.
+XSS_ATTRIBUTE = '"><svg onload="window.__xss=1">'
+XSS_DESCRIPTION = "<b onmouseover=alert(1)>owner's & \"quoted\"</b>"
+
+
+def write_job(project: pathlib.Path, name: str, text: str) -> None:
+    (project / "jobs").mkdir(parents=True, exist_ok=True)
+    (project / "jobs" / f"{name}.yaml").write_text(text, encoding="utf-8")
+
+
+def sample_job(name: str, severity: str, path: str = "sample_data/training_events") -> str:
+    """The bundled job under another name, reading `path`, with its own severity block."""
+    return (f"name: {name}\nowner: team-{name}\nschema: schemas/training_events.pbtxt\n"
+            f"environment: TRAINING\nsource:\n  kind: local\n  path: {path}\n  format: parquet\n"
+            f"  partition:\n    hive_key: ds\nseverity:\n{severity}")
+
+
+def run_days(project: pathlib.Path, root: pathlib.Path, jobs: list[str], days: list[str]) -> None:
+    """Run each job for each ds, in order, in this process (one TFDV import for all)."""
+    from validator.config import find_job, load_job
+    from validator.runner import RunSettings, run_job
+    from validator.store import open_store
+
+    store = open_store(root)
+    settings = RunSettings(artifact_root=root, progress=False)
+    for name in jobs:
+        job = load_job(find_job(name, project))
+        for ds in days:
+            run_job(job, dt.date.fromisoformat(ds), store, settings)
+
+
+def four_outcomes_project(tmp: pathlib.Path) -> pathlib.Path:
+    """Four jobs over the sample data whose runs for ds 2026-11-06 end block, not evaluated,
+    warn and pass."""
+    project = tmp / "project"
+    project.mkdir()
+    shutil.copytree(REPO / "schemas", project / "schemas")
+    (project / "sample_data").symlink_to(REPO / "sample_data")
+    write_job(project, "training_events", (REPO / "jobs" / "training_events.yaml").read_text())
+    write_job(project, "strict_events", sample_job("strict_events", "  default: error\n"))
+    write_job(project, "lenient_events", sample_job("lenient_events", "  default: ignore\n"))
+    write_job(project, "missing_events", sample_job("missing_events", "  default: error\n",
+                                                    path="sample_data/no_such_table"))
+    return project
+
+
+XSS_SCHEMA = f"""
+feature {{ name: "id" type: INT }}
+feature {{ name: "{XSS_FEATURE}" type: BYTES }}
+feature {{ name: "category" type: BYTES domain: "category" }}
+string_domain {{ name: "category" value: "a" value: "b" }}
+"""
+
+
+def xss_project(tmp: pathlib.Path) -> pathlib.Path:
+    """A job whose data carries HTML: a category value, a feature name and a description."""
+    project = tmp / "xss"
+    (project / "schemas").mkdir(parents=True)
+    (project / "schemas" / "hostile.pbtxt").write_text(XSS_SCHEMA, encoding="utf-8")
+    for day, values in (("2026-11-01", ["a", "b"]),
+                        ("2026-11-02", ["a", XSS_CATEGORY, XSS_ATTRIBUTE])):
+        folder = project / "data" / f"ds={day}"
+        folder.mkdir(parents=True)
+        rows = [f'{i},"{values[i % len(values)].replace(chr(34), chr(34) * 2)}",'
+                f'"{[XSS_CATEGORY, XSS_ATTRIBUTE, "plain"][i % 3].replace(chr(34), chr(34) * 2)}"'
+                for i in range(60)]
+        header = f'id,category,"{XSS_FEATURE}"'
+        (folder / "part.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    description = XSS_DESCRIPTION.replace("'", "''")
+    write_job(project, "hostile", (
+        f"name: hostile\ndescription: '{description}'\nowner: '{XSS_ATTRIBUTE}'\n"
+        "schema: schemas/hostile.pbtxt\nsource:\n  kind: local\n  path: data\n  format: csv\n"
+        "  partition:\n    hive_key: ds\nseverity:\n  default: error\n"))
+    return project
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratedDay:
+    root: pathlib.Path
+    date: str
+    jobs: list[str]
+
+
+def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: int = 30,
+                   rows: int = 1000) -> GeneratedDay:
+    """`jobs` jobs of `features` columns each (numbers, counts and long text categories),
+    with `days` days of history. TFDV computes the statistics of random data for the last two
+    days of each job; earlier days reuse them (they only feed the trend charts)."""
+    import pandas as pd
+
+    from validator.outcome import Outcome
+    from validator.records import RunRecord
+    from validator.statistics import write_statistics
+    from validator.store import FileRunStore
+    from validator.tfdv_runtime import import_tfdv
+
+    tfdv = import_tfdv()
+    rng = random.Random(7)
+    root = tmp / "generated"
+    store = FileRunStore(root)
+    end = dt.date(2026, 11, 30)
+    names = [f"table_{j:02d}" for j in range(jobs)]
+    for name in names:
+        stats_paths = []
+        for version in range(2):
+            columns = {}
+            for f in range(features):
+                if f % 5 < 2:
+                    columns[f"num_{f:02d}"] = [rng.gauss(100 * version, 30) for _ in range(rows)]
+                elif f % 5 == 2:
+                    columns[f"count_{f:02d}"] = [rng.randint(0, 50 + version * 10) for _ in range(rows)]
+                else:
+                    vocab = ["".join(rng.choices(string.ascii_lowercase, k=24)) for _ in range(40)]
+                    columns[f"text_{f:02d}"] = [rng.choice(vocab) for _ in range(rows)]
+            stats = tfdv.generate_statistics_from_dataframe(pd.DataFrame(columns))
+            path = root / name / f"v{version}" / "FeatureStats.pb"
+            write_statistics(stats, path)
+            stats_paths.append(str(path))
+        previous: RunRecord | None = None
+        for n in range(days):
+            ds = (end - dt.timedelta(days=days - 1 - n)).isoformat()
+            run_id = f"2026120{1 + n % 9}T0{n % 10}0000000Z-{rng.randrange(16**6):06x}"
+            record = RunRecord(
+                run_id=run_id, job=name, ds=ds, started_at=f"{ds}T06:00:00+00:00",
+                ended_at=f"{ds}T06:01:00+00:00", rows=rows + rng.randint(-50, 50),
+                artifact_dir=str(root / name / f"ds={ds}" / run_id),
+                statistics=stats_paths[1 if n == days - 1 else 0],
+                baseline_run_id=previous.run_id if previous else None,
+                baseline_ds=previous.ds if previous else None,
+                measurements=[{"comparison": "drift", "feature": "text_03", "kind": "L_INFTY",
+                               "value": rng.random() / 5, "threshold": 0.1}])
+            record.outcome = Outcome.PASS
+            store.finish(record)
+            previous = record
+    return GeneratedDay(root, end.isoformat(), names)

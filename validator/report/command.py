@@ -1,0 +1,63 @@
+"""`dqv report`: write the day's report page and, when asked, post the Slack digest."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import pathlib
+from typing import Any
+
+from validator.errors import ConfigError
+from validator.report import build_report, default_report_path, write_report
+from validator.report.data import DateKind
+from validator.report.page import render_page
+
+log = logging.getLogger("dqv")
+REPORT_URL_ENV = "DQV_REPORT_URL"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportRequest:
+    project_dir: pathlib.Path
+    artifact_root: pathlib.Path
+    date: dt.date
+    by: DateKind = "ds"
+    out: pathlib.Path | None = None
+    slack_channel: str | None = None  # post the digest there
+    report_url: str | None = None  # where readers find the report (else the file path)
+
+
+def slack_client() -> Any:
+    """A WebClient configured like the Slack notifier's (README "Slack notifications"): token
+    and base URL from the environment only, slack_sdk's retry handlers (429 honouring
+    Retry-After, 5xx, connection errors)."""
+    from slack_sdk import WebClient
+
+    from validator.slack.transport import TOKEN_ENV, SlackSettings, _retry_handlers
+
+    settings = SlackSettings.from_env()
+    if not settings.token:
+        raise ConfigError(f"--slack needs a Slack bot token in the environment variable {TOKEN_ENV}")
+    base_url = settings.base_url or WebClient.BASE_URL
+    return WebClient(token=settings.token, base_url=base_url if base_url.endswith("/") else base_url + "/",
+                     timeout=settings.timeout_seconds, retry_handlers=_retry_handlers(settings))
+
+
+def report_command(request: ReportRequest, client: Any = None) -> int:
+    report = build_report(request.project_dir, request.artifact_root, request.date, by=request.by)
+    out = request.out or default_report_path(request.artifact_root, request.date)
+    write_report(render_page(report), out)
+    counts = ", ".join(f"{n} {o.value}" for o, n in report.counts().items() if n) or "no runs"
+    print(f"report for {request.date.isoformat()} ({len(report.jobs)} job run(s): {counts}): {out}")
+    if not report.jobs:
+        log.warning("no job has a finished run for %s %s", "ds" if request.by == "ds" else "run day",
+                    request.date.isoformat())
+    if request.slack_channel:
+        from validator.report.digest import digest_message, send_digest
+
+        where = request.report_url or os.environ.get(REPORT_URL_ENV) or str(out.resolve())
+        send_digest(client or slack_client(), request.slack_channel, digest_message(report, where))
+        print(f"digest posted to {request.slack_channel}")
+    return 0

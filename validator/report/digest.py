@@ -1,0 +1,127 @@
+"""The day's Slack digest: one message for all jobs. Building it is pure; sending takes a
+`slack_sdk.WebClient` (pointed at Slack, or at the tests' stand-in through `base_url`).
+
+Blocked jobs come first, then jobs not evaluated, warnings, and passes in one line. Every
+value from data or configuration is escaped for mrkdwn, and Slack's limits (50 blocks,
+3,000 characters per section) hold by construction: what does not fit is counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from validator.errors import DeliveryError
+from validator.outcome import Outcome
+from validator.report.data import DayReport, JobReport
+from validator.slack.blocks import Limits, Message
+from validator.slack.mrkdwn import code, escape
+
+ICON = {Outcome.BLOCK: "🔴", Outcome.NOT_EVALUATED: "⚫", Outcome.WARN: "🟡", Outcome.PASS: "✅"}
+LABEL = {Outcome.BLOCK: "blocked", Outcome.NOT_EVALUATED: "not evaluated", Outcome.WARN: "warn",
+         Outcome.PASS: "pass"}
+SLACK_LIMITS = Limits()
+FINDINGS_PER_JOB = 3  # the digest says what is wrong; the report says everything
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
+
+
+def _job_line(job: JobReport) -> str:
+    r = job.record
+    head = f"{ICON[job.outcome]} *{escape(job.info.name, 100)}* ds={escape(r.ds or 'none', 20)}"
+    if job.outcome is Outcome.NOT_EVALUATED:
+        return f"{head} — not evaluated: {escape(r.error or 'unknown reason', 400)}"
+    shown = [f for f in r.findings if f.get("severity") in ("error", "warning")]
+    shown.sort(key=lambda f: (f.get("severity") != "error", str(f.get("feature"))))
+    counts = f"{job.count('error')} error(s), {job.count('warning')} warning(s)"
+    items = ", ".join(f"{escape(f.get('feature', ''), 80)} {code(f.get('anomaly_type', ''), 60)}"
+                      for f in shown[:FINDINGS_PER_JOB])
+    more = f" and {len(shown) - FINDINGS_PER_JOB} more" if len(shown) > FINDINGS_PER_JOB else ""
+    return f"{head} — {counts}: {items}{more}" if items else f"{head} — {counts}"
+
+
+def _pack(lines: list[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
+    """Lines into at most `max_sections` section texts within the size limit; how many
+    lines were left out."""
+    sections: list[str] = []
+    current = ""
+    for used, line in enumerate(lines):
+        line = line[: limits.max_section_chars]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limits.max_section_chars:
+            current = candidate
+            continue
+        sections.append(current)
+        if len(sections) >= max_sections:
+            return sections, len(lines) - used
+        current = line
+    if current:
+        sections.append(current)
+    return sections, 0
+
+
+def _passed_line(jobs: list[JobReport], limits: Limits) -> str:
+    text = f"{ICON[Outcome.PASS]} *Passed*: "
+    names = [escape(j.info.name, 100) for j in jobs]
+    shown = 0
+    for name in names:
+        if len(text) + len(name) + 40 > limits.max_section_chars:
+            break
+        text += (", " if shown else "") + name
+        shown += 1
+    return text + (f" and {len(names) - shown} more" if shown < len(names) else "")
+
+
+def digest_message(report: DayReport, report_location: str, limits: Limits = SLACK_LIMITS) -> Message:
+    counts = report.counts()
+    which = "ds" if report.by == "ds" else "runs of"
+    title = f"dqv data quality · {which} {report.date}"[: limits.max_header_chars]
+    summary = " · ".join(f"{ICON[o]} {n} {LABEL[o]}" for o, n in counts.items() if n) or "no runs"
+    problems = [j for j in report.jobs if j.outcome is not Outcome.PASS]  # already worst first
+    passed = [j for j in report.jobs if j.outcome is Outcome.PASS]
+    fixed = 5  # header, summary, passed, "and N more", context
+    sections, left_out = _pack([_job_line(j) for j in problems], limits, limits.max_blocks - fixed)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
+        _section(f"*{len(report.jobs)} job run(s)*: {summary}"),
+        *(_section(s) for s in sections),
+    ]
+    if left_out:
+        blocks.append(_section(f"…and {left_out} more job(s) with problems; see the report"))
+    if passed:
+        blocks.append(_section(_passed_line(passed, limits)))
+    blocks.append({"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"Report: {_location(report_location)}"[:2000], "verbatim": True}]})
+    return Message(text=_fallback(report, counts, limits), blocks=blocks)
+
+
+def _location(where: str) -> str:
+    if where.startswith(("https://", "http://")) and not any(c in where for c in "<>| "):
+        return f"<{where.replace('&', '&amp;')}|open the report>"
+    return code(where, 1500)
+
+
+def _fallback(report: DayReport, counts: dict[Outcome, int], limits: Limits) -> str:
+    blocked = [j.info.name for j in report.jobs if j.outcome is Outcome.BLOCK]
+    parts = [f"{n} {LABEL[o]}" for o, n in counts.items() if n]
+    text = f"dqv data quality {report.date}: {', '.join(parts) or 'no runs'}"
+    if blocked:
+        text += f". Blocked: {', '.join(blocked)}"
+    return escape(text, limits.max_fallback_chars)
+
+
+def send_digest(client: Any, channel: str, message: Message) -> str:
+    """Post the digest with `client` (a slack_sdk WebClient); returns the message's ts."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    try:
+        response = client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks,
+                                           unfurl_links=False, unfurl_media=False)
+    except SlackApiError as err:
+        code_ = err.response.get("error") if err.response is not None else "unknown"
+        hint = " (check DQV_SLACK_BOT_TOKEN)" if code_ in ("invalid_auth", "not_authed") else ""
+        raise DeliveryError(f"Slack refused the digest for {channel}: {code_}{hint}") from None
+    except (SlackClientError, OSError) as err:
+        raise DeliveryError(f"could not reach Slack to post the digest: {err}") from None
+    return str(response.get("ts", ""))
