@@ -109,6 +109,11 @@ def _message(error: Any) -> str:
         return "unknown field; remove it or check its spelling (the README lists every field)"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"'{ctx.get('tag')}' is not one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "required field is missing"
     msg = str(error.get("msg", "invalid value"))
     msg = msg.removeprefix("Value error, ")
     return msg
@@ -125,5 +130,8 @@ def parse_model(path: pathlib.Path, model: type[ModelT], *, context: dict[str, A
     except pydantic.ValidationError as err:
         first = err.errors()[0]
         loc = _clean_loc(tuple(first["loc"]), data)
+        if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            # The problem is the discriminator field itself (source.kind), not the whole block.
+            loc = _clean_loc((*first["loc"], str(first["ctx"]["discriminator"]).strip("'")), data)
         raise ConfigError(_message(first), file=str(path), line=_line_for(loc, lines),
                           field=_dotted(loc) or None) from None
