@@ -18,6 +18,7 @@ from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tests.conftest import REPO, dqv
+from tests.support.prometheus import api, running_prometheus, wait_for
 from tests.support.pushgateway import TEST_PASSWORD, TEST_USER, Pushgateway, Series, free_port
 
 JOB_A, JOB_B = "training_events", "training_events_b"
@@ -25,6 +26,8 @@ SCHEMA = text_format.Parse((REPO / "schemas" / "training_events.pbtxt").read_tex
                            schema_pb2.Schema())
 FEATURES = {f.name for f in SCHEMA.feature}
 OUTCOMES = ("pass", "warn", "block", "not_evaluated")
+RULES = REPO / "alerts" / "prometheus" / "rules.yml"
+DASHBOARD = REPO / "alerts" / "grafana" / "dqv.json"
 
 
 def _ts(iso: str) -> float:
@@ -79,7 +82,9 @@ def pushed(pushgateway: Pushgateway, tmp_path_factory: pytest.TempPathFactory) -
     (project / "sample_data").symlink_to(REPO / "sample_data")
     text = (REPO / "jobs" / "training_events.yaml").read_text()
     (project / "jobs" / f"{JOB_A}.yaml").write_text(text)
-    (project / "jobs" / f"{JOB_B}.yaml").write_text(text.replace(f"name: {JOB_A}", f"name: {JOB_B}"))
+    # B expects a passing run every second, so its stale-data alert goes off in Prometheus.
+    (project / "jobs" / f"{JOB_B}.yaml").write_text(
+        text.replace(f"name: {JOB_A}", f"name: {JOB_B}") + "metrics:\n  expected_interval: 1s\n")
     pushgateway.wipe()
     steps: dict[str, Any] = {}
     steps["a_runs"] = _run(project, pushgateway, "backfill", JOB_A, "--start", "2026-11-01",
@@ -92,11 +97,30 @@ def pushed(pushgateway: Pushgateway, tmp_path_factory: pytest.TempPathFactory) -
     steps["after_a_clean"] = pushgateway.scrape()
     steps["a_missing"] = _run(project, pushgateway, "run", JOB_A, "--ds", "2026-12-01")[0]
     steps["after_a_missing"] = pushgateway.scrape()
+    # A real Prometheus scrapes that state and evaluates the alert rules and dashboard queries.
+    with running_prometheus(project, pushgateway.url, [RULES]) as prometheus:
+        steps["alerts"] = wait_for(lambda: _alerts_when_all_seen(prometheus), "the expected alerts")
+        steps["dashboard"] = {expr: api(prometheus, "/api/v1/query", query=expr.replace("$job", ".*"))
+                              for expr in _dashboard_exprs()}
     return steps
 
 
+EXPECTED_ALERTS = {("DqvGateBlocked", JOB_B), ("DqvNoPassingRun", JOB_B), ("DqvNotEvaluated", JOB_A)}
+
+
+def _alerts_when_all_seen(prometheus: str) -> list[dict[str, Any]] | None:
+    alerts: list[dict[str, Any]] = api(prometheus, "/api/v1/alerts")["alerts"]
+    seen = {(a["labels"]["alertname"], a["labels"]["job"]) for a in alerts}
+    return alerts if EXPECTED_ALERTS <= seen else None
+
+
+def _dashboard_exprs() -> list[str]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    return [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+
+
 def _check_run_level(metrics: dict[str, Any], record: dict[str, Any], last_passing: dict[str, Any],
-                     ds: str) -> None:
+                     ds: str, expected_interval: float = 26 * 3600) -> None:
     assert _one(metrics, "dqv_last_run_timestamp_seconds") == _ts(record["ended_at"])
     assert _one(metrics, "dqv_last_passing_run_timestamp_seconds") == _ts(last_passing["ended_at"])
     assert _one(metrics, "dqv_run_duration_seconds") == pytest.approx(
@@ -105,7 +129,7 @@ def _check_run_level(metrics: dict[str, Any], record: dict[str, Any], last_passi
         dt.datetime.fromisoformat(f"{ds}T00:00:00+00:00").timestamp()
     assert _one(metrics, "dqv_run_rows_read") == 2000
     assert _one(metrics, "dqv_run_read_bytes") == record["bytes_read"] > 0
-    assert _one(metrics, "dqv_job_expected_interval_seconds") == 26 * 3600
+    assert _one(metrics, "dqv_job_expected_interval_seconds") == expected_interval
     assert _by(metrics, "dqv_run_outcome", "outcome") == {
         (o,): 1.0 if o == record["outcome"] else 0.0 for o in OUTCOMES}
 
@@ -147,7 +171,7 @@ def test_second_job_has_its_own_group(pushed: dict[str, Any]) -> None:
     runs = {r["ds"]: r for r in pushed["b_runs"]}
     record = runs["2026-11-07"]
     metrics = _job_series(pushed["after_b"], JOB_B)
-    _check_run_level(metrics, record, runs["2026-11-06"], "2026-11-07")
+    _check_run_level(metrics, record, runs["2026-11-06"], "2026-11-07", expected_interval=1)
     assert _by(metrics, "dqv_run_anomalies", "severity", "anomaly_type") == {
         ("error", "SCHEMA_MISSING_COLUMN"): 1.0}
     _check_features(metrics, record, "2026-11-07", {"account_age_days"})
@@ -182,6 +206,25 @@ def test_not_evaluated_run_pushes_its_outcome(pushed: dict[str, Any]) -> None:
     assert _one(metrics, "dqv_last_passing_run_timestamp_seconds") == _ts(pushed["a_clean"]["ended_at"])
     assert _one(metrics, "dqv_last_run_timestamp_seconds") == _ts(record["ended_at"])
     assert not any(name.startswith("dqv_feature_") for name in metrics)
+
+
+def test_prometheus_evaluates_the_rules_on_the_pushed_series(pushed: dict[str, Any]) -> None:
+    """Scraped with honor_labels, the rules match the real series: A not evaluated, B blocked
+    and (expected every second) stale; nothing drifted above its threshold. All are pending:
+    their `for:` has not run out."""
+    alerts = {(a["labels"]["alertname"], a["labels"]["job"]): a for a in pushed["alerts"]}
+    assert set(alerts) == EXPECTED_ALERTS
+    assert {a["state"] for a in alerts.values()} == {"pending"}
+    blocked = alerts[("DqvGateBlocked", JOB_B)]
+    assert blocked["labels"]["severity"] == "critical"
+    assert "(ds 2026-11-07 00:00:00 +0000 UTC)" in blocked["annotations"]["description"]
+    assert f"dqv history {JOB_B}" in blocked["annotations"]["action"]
+
+
+def test_every_dashboard_query_returns_the_pushed_jobs(pushed: dict[str, Any]) -> None:
+    for expr, data in pushed["dashboard"].items():
+        jobs = {series["metric"].get("job") for series in data["result"]}
+        assert jobs and jobs <= {JOB_A, JOB_B}, expr
 
 
 # --- Pushgateway down or misconfigured ----------------------------------------------------------
