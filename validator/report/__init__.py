@@ -20,13 +20,11 @@ __all__ = ["build_report", "default_report_path", "list_report_dates", "read_sum
 
 
 def read_summary(path: str) -> DatasetSummary:
-    """The report's view of one FeatureStats.pb (imports TFDV's protos' reader lazily)."""
-    from validator.statistics import read_statistics
+    """The report's view of one FeatureStats.pb, local or gs:// (no TensorFlow import for
+    local files). Raises OSError when it cannot be read."""
+    from validator.baselines import read_statistics
 
-    try:
-        return summarize(read_statistics(pathlib.Path(path)))
-    except Exception as err:  # a damaged file is one job's problem, not the whole report's
-        raise ValueError(f"{path}: {err}") from None
+    return summarize(read_statistics(path))
 
 
 def build_report(project_dir: pathlib.Path, artifact_root: pathlib.Path, date: dt.date, *,

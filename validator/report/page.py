@@ -43,7 +43,10 @@ code{font-size:12px;overflow-wrap:anywhere}
 
 
 def file_link(path: str) -> str:
-    return pathlib.Path(path).resolve().as_uri()
+    """A link to an artifact: a file:// URI on local disk, the gs:// URI itself otherwise."""
+    from validator.artifact_fs import is_remote, uri
+
+    return uri(path) if is_remote(path) else pathlib.Path(path).resolve().as_uri()
 
 
 @dataclasses.dataclass(frozen=True)
