@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/ruff check validator tests sample_data
 	$(BIN)/mypy validator
 
-bench: install
+bench: install bq-emulator
 	$(BIN)/python -m validator.bench
 
 clean:
