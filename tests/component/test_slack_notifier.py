@@ -175,3 +175,40 @@ def test_a_bad_webhook_names_its_setting(slack_standin: SlackStandin, tmp_path: 
     with pytest.raises(DeliveryError, match="set DQV_SLACK_WEBHOOK_URL") as err:
         notifier(tmp_path, settings).run_finished(job, result("2026-11-07", Outcome.BLOCK, finding("age")))
     assert slack_standin.webhook_url not in str(err.value)
+
+
+def test_two_notifiers_at_once_deliver_each_waiting_message_once(
+        slack_standin: SlackStandin, tmp_path: pathlib.Path, job: Job) -> None:
+    import threading
+
+    from validator.slack.setup import outbox_lock
+
+    def locked() -> SlackNotifier:
+        parsed = Routes.model_validate({"routes": [{"channel": "#ml-data-quality"}]})
+        settings = web(slack_standin)
+        return SlackNotifier(parsed, settings, store=lambda: MlmdAlertStore.open(tmp_path),
+                             transport=lambda: build_transport(settings), clock=Clock(),
+                             lock=lambda: outbox_lock(tmp_path))
+
+    slack_standin.script(then=server_error())
+    for ds in ("2026-11-07", "2026-11-08", "2026-11-09"):
+        with pytest.raises(DeliveryError):
+            locked().run_finished(job, result(ds, Outcome.BLOCK, finding("age")))
+    slack_standin.reset()
+    errors: list[BaseException] = []
+
+    def run(ds: str) -> None:
+        try:
+            locked().run_finished(job, result(ds, Outcome.BLOCK, finding("age")))
+        except BaseException as err:  # reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(ds,)) for ds in ("2026-11-10", "2026-11-11")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    headers = [p.data["blocks"][0]["text"]["text"] for p in slack_standin.posts()]
+    assert len(headers) == 5 and len(set(headers)) == 5  # nothing posted twice
+    assert [h.split(" · ")[1] for h in headers[:3]] == ["ds=2026-11-07", "ds=2026-11-08", "ds=2026-11-09"]

@@ -202,3 +202,15 @@ def test_validate_config_checks_the_routes(tmp_project: pathlib.Path, routes: st
     proc = dqv("validate-config", cwd=tmp_project)
     assert proc.returncode == 2
     assert message in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_broken_routes_do_not_change_the_verdict(slack_standin: SlackStandin, tmp_project: pathlib.Path
+                                                 ) -> None:
+    (tmp_project / "alerts").mkdir()
+    (tmp_project / "alerts" / "routes.yaml").write_text("routes:\n  - channel: '#a'\n    sevrity: error\n")
+    code, record, stderr = run_day("2026-11-08", tmp_project / "out", slack_env(slack_standin),
+                                   cwd=tmp_project)
+    assert (code, record["outcome"]) == (1, "block")
+    assert record["delivery"]["slack"].startswith("failed: alert routes are invalid")
+    assert "routes.yaml:3, field 'routes[0].sevrity'" in stderr
+    assert slack_standin.requests == []

@@ -8,12 +8,13 @@ A delivery problem is logged and raised as DeliveryError; the runner records it 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import pathlib
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from validator.config import Job
 from validator.errors import ConfigError, DeliveryError
@@ -24,7 +25,11 @@ from validator.slack.routes import Routes, split_by_channel
 from validator.slack.state import AlertStore, OutboxEntry
 from validator.slack.transport import SlackRejected, SlackSettings, SlackUnavailable, Transport
 
+if TYPE_CHECKING:
+    from validator.runner import RunResult
+
 log = logging.getLogger("dqv")
+Lock = Callable[[], contextlib.AbstractContextManager[Any]]
 REPORT_FILE = "report.html"
 NOT_EVALUATED = {"feature": "(run)", "anomaly_type": "NOT_EVALUATED", "severity": "error",
                  "short_description": "the data was not evaluated", "value": None, "threshold": None}
@@ -79,18 +84,22 @@ class SlackNotifier:
 
     def __init__(self, routes: Routes | ConfigError, settings: SlackSettings,
                  store: Callable[[], AlertStore], transport: Callable[[], Transport],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, lock: Lock = contextlib.nullcontext) -> None:
         self._routes = routes
         self._settings = settings
         self._store = store
         self._transport = transport
         self._clock = clock
+        self._lock = lock  # one notifier at a time per store: no message goes out twice
 
-    def run_finished(self, job: Job, result: Any) -> None:
+    def run_finished(self, job: Job, result: RunResult) -> None:
         if isinstance(self._routes, ConfigError):
             raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them, "
                                 "`dqv validate-config` checks them")
-        routes = self._routes
+        with self._lock():
+            self._notify(job, self._routes, result)
+
+    def _notify(self, job: Job, routes: Routes, result: RunResult) -> None:
         record = result.record
         store = self._store()
         transport = self._transport()

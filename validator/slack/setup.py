@@ -3,6 +3,7 @@ the `dqv alerts flush` command. Kept apart so `observers.py` stays one line per 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pathlib
 
@@ -42,7 +43,17 @@ def slack_observer(job: Job, artifact_root: pathlib.Path,
 
         return MlmdAlertStore.open(artifact_root)
 
-    return SlackNotifier(routes, settings, store=store, transport=lambda: build_transport(settings))
+    return SlackNotifier(routes, settings, store=store, transport=lambda: build_transport(settings),
+                         lock=lambda: outbox_lock(artifact_root))
+
+
+def outbox_lock(artifact_root: pathlib.Path) -> contextlib.AbstractContextManager[None]:
+    """Serializes notifiers and `dqv alerts flush` on one host (`dqv serve` runs jobs in
+    parallel): two of them flushing at once would post the same message twice."""
+    from validator import locks
+
+    return locks.exclusive(locks.lock_dir(artifact_root) / "slack-outbox.lock",
+                           waiting_message="slack: waiting for another notifier")
 
 
 def flush_command(artifact_root: pathlib.Path) -> int:
@@ -50,11 +61,11 @@ def flush_command(artifact_root: pathlib.Path) -> int:
 
     settings = SlackSettings.from_env()
     store = MlmdAlertStore.open(artifact_root)
-    waiting = len(store.pending())
-    if not waiting:
-        print("outbox empty: nothing to deliver")
-        return 0
-    result = flush(store, settings)
+    with outbox_lock(artifact_root):
+        if not store.pending():
+            print("outbox empty: nothing to deliver")
+            return 0
+        result = flush(store, settings)
     print(f"delivered {result.delivered}, set aside {result.set_aside}, waiting {result.waiting}")
     if result.waiting:
         raise DeliveryError(f"{result.error}; {result.waiting} message(s) still wait in the outbox")
