@@ -9,7 +9,7 @@ import os
 import pathlib
 from typing import Any
 
-from validator.errors import ConfigError
+from validator.errors import ConfigError, DataError
 from validator.report import build_report, default_report_path, write_report
 from validator.report.data import DateKind
 from validator.report.page import render_page
@@ -45,7 +45,18 @@ def slack_client() -> Any:
                      timeout=settings.timeout_seconds, retry_handlers=_retry_handlers(settings))
 
 
+def _check_history(root: pathlib.Path) -> None:
+    """A mistyped artifact root would otherwise show an empty report (and leave an empty
+    metadata store behind): say so instead."""
+    from validator.artifact_fs import exists, is_remote
+
+    if not os.environ.get("DQV_METADATA") and not is_remote(root) and not exists(root):
+        raise DataError(f"no run history: {root} does not exist; check --artifact-root "
+                        "(or DQV_ARTIFACT_ROOT)")
+
+
 def report_command(request: ReportRequest, client: Any = None) -> int:
+    _check_history(request.artifact_root)
     report = build_report(request.project_dir, request.artifact_root, request.date, by=request.by)
     out = request.out or default_report_path(request.artifact_root, request.date)
     write_report(render_page(report), out)

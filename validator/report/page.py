@@ -241,7 +241,7 @@ def _pct(value: float | None) -> str:
 def _top(summary: FeatureSummary | None) -> str:
     if summary is None or not summary.top_values:
         return ""
-    return ", ".join(f"{v} {s:.0%}" for v, s in summary.top_values[:3])
+    return ", ".join(f"{v} {s:.0%}" if s >= 0.01 else f"{v} {s:.1%}" for v, s in summary.top_values[:3])
 
 
 def _feature_row(item: FeatureComparison, flagged: bool, drift: str) -> str:

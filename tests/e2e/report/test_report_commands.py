@@ -66,6 +66,14 @@ def test_report_without_token_is_one_clear_line(four_outcomes: Project, tmp_path
         "dqv: error: --slack needs a Slack bot token in the environment variable DQV_SLACK_BOT_TOKEN"
 
 
+def test_report_on_a_missing_artifact_root_is_one_clear_line(tmp_path: pathlib.Path) -> None:
+    proc = dqv("report", "--date", "2026-11-06", "--artifact-root", str(tmp_path / "typo"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"dqv: error: no run history: {tmp_path / 'typo'} does not exist; "
+                                   "check --artifact-root (or DQV_ARTIFACT_ROOT)")
+    assert not (tmp_path / "typo").exists()
+
+
 def test_serve_serves_reports_latest_and_by_date(four_outcomes: Project) -> None:
     for service in running_service(four_outcomes.project):
         status, index = service.get("/reports/")
