@@ -70,8 +70,8 @@ def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler)
         state.metrics.reloads.labels(result="error").inc()
         log.error("reload failed: %s; keeping the previous configuration", err)
         return
+    scheduler.apply(jobs)  # first: once /jobs shows the new jobs, their schedules are in force
     state.replace_jobs(jobs)
-    scheduler.apply(jobs)
     state.metrics.reloads.labels(result="ok").inc()
     log.info("reloaded %d job(s): %s", len(jobs), ", ".join(sorted(jobs)))
 
