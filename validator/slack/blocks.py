@@ -103,6 +103,11 @@ def finding_line(finding: dict[str, Any], limits: Limits = Limits()) -> str:
         if finding.get("threshold") is not None:
             line += f", threshold {_number(float(finding['threshold']))}"
         line += ")"
+    waiver = finding.get("waiver")
+    if isinstance(waiver, dict):  # shown with the anomaly, active or expired (README "Waivers")
+        state = "waiver EXPIRED" if waiver.get("expired") else "waived"
+        line += (f" [{state} until {escape(str(waiver.get('until')), 20)} by "
+                 f"{escape(str(waiver.get('owner')), 100)}: {escape(str(waiver.get('reason')), 200)}]")
     # Escaping can lengthen text; clip the finished line without cutting an entity in two.
     if len(line) > limits.max_line_chars:
         cut = line[: limits.max_line_chars - 1]

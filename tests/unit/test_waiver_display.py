@@ -1,0 +1,34 @@
+"""A waiver is shown wherever its anomaly is shown: the `dqv run` summary and Slack lines."""
+
+from __future__ import annotations
+
+from validator.outcome import Outcome
+from validator.records import RunRecord
+from validator.render import run_summary
+from validator.slack.blocks import finding_line
+
+WAIVED = {"feature": "age", "anomaly_type": "INT_TYPE_SMALL_INT", "severity": "warning",
+          "short_description": "Out-of-range values", "description": "Unexpectedly small value: -1.",
+          "value": None, "threshold": None,
+          "waiver": {"until": "2026-12-31", "owner": "ml-growth", "reason": "old app <v2>",
+                     "expired": False, "waived_severity": "error"}}
+EXPIRED = {**WAIVED, "anomaly_type": "INT_TYPE_BIG_INT", "severity": "error",
+           "description": "Unexpectedly large value: 999.",
+           "waiver": {**WAIVED["waiver"], "until": "2026-11-07", "expired": True}}  # type: ignore[dict-item]
+
+
+def test_run_summary_shows_waived_and_expired() -> None:
+    record = RunRecord(run_id="r1", job="j", ds="2026-11-08", started_at="2026-11-30T00:00:00+00:00",
+                       outcome=Outcome.BLOCK, rows=10, findings=[WAIVED, EXPIRED])
+    text = run_summary(record)
+    assert "warning (waived)" in text
+    assert "waived: age INT_TYPE_SMALL_INT until 2026-12-31 by ml-growth: old app <v2>" in text
+    assert ("expired waiver: age INT_TYPE_BIG_INT (ended 2026-11-07, owner ml-growth); "
+            "it counts as error again") in text
+
+
+def test_slack_line_shows_the_waiver_escaped() -> None:
+    assert finding_line(WAIVED).endswith(
+        "[waived until 2026-12-31 by ml-growth: old app &lt;v2&gt;]")
+    assert finding_line(EXPIRED).endswith(
+        "[waiver EXPIRED until 2026-11-07 by ml-growth: old app &lt;v2&gt;]")
