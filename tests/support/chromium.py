@@ -30,7 +30,9 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-         "--remote-debugging-port=0", "--remote-allow-origins=*"]
+         "--remote-debugging-port=0", "--remote-allow-origins=*",
+         # No network: no host name resolves (file:// pages and the DevTools socket need none).
+         "--host-resolver-rules=MAP * ~NOTFOUND"]
 START_TIMEOUT = 60.0
 
 
