@@ -12,6 +12,7 @@ import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from validator.records import RunRecord
 from validator.report.data import DayReport, JobReport, waivers
 from validator.report.features import FeatureComparison, FeatureSummary
 from validator.report.svg import distribution_chart, esc, short_number, trend_chart
@@ -42,8 +43,9 @@ code{font-size:12px;overflow-wrap:anywhere}
 """
 
 
-def file_link(path: str) -> str:
-    """A link to an artifact: a file:// URI on local disk, the gs:// URI itself otherwise."""
+def file_link(record: RunRecord, kind: str, path: str) -> str:
+    """A link to a run's artifact (`kind`: statistics, anomalies or run): a file:// URI on
+    local disk, the gs:// URI itself otherwise."""
     from validator.artifact_fs import is_remote, uri
 
     return uri(path) if is_remote(path) else pathlib.Path(path).resolve().as_uri()
@@ -51,10 +53,10 @@ def file_link(path: str) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class PageOptions:
-    """How the page links to artifacts: file URIs for a file on disk; `dqv serve` maps them
-    to its own URLs."""
+    """How the page links to artifacts: file URIs for a file on disk; `dqv serve` links to
+    its own /reports/artifacts/ URLs."""
 
-    link: Callable[[str], str] = file_link
+    link: Callable[[RunRecord, str, str], str] = file_link
     note: str = ""  # a line under the title, e.g. where the report is served
 
 
@@ -136,13 +138,15 @@ def _meta(job: JobReport, options: PageOptions) -> str:
         items.append("no baseline run")
     if r.source_uri:
         items.append(f"source <code>{esc(r.source_uri)}</code>")
-    for label, path in (("statistics", r.statistics), ("anomalies", r.anomalies),
-                        ("run record", f"{r.artifact_dir}/run.json" if r.artifact_dir else None)):
+    run_file = f"{r.artifact_dir}/run.json" if r.artifact_dir else None
+    for label, kind, path in (("statistics", "statistics", r.statistics),
+                              ("anomalies", "anomalies", r.anomalies), ("run record", "run", run_file)):
         if path:
-            items.append(f'<a href="{esc(options.link(path))}">{label}</a>')
+            items.append(f'<a href="{esc(options.link(r, kind, path))}">{label}</a>')
     base = job.baseline
     if base and base.statistics:
-        items.append(f'<a href="{esc(options.link(base.statistics))}">baseline statistics</a>')
+        link = options.link(base, "statistics", base.statistics)
+        items.append(f'<a href="{esc(link)}">baseline statistics</a>')
     return " · ".join(items)
 
 

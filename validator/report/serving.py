@@ -1,20 +1,29 @@
 """Reports over HTTP for `dqv serve`: GET /reports/ (the days), /reports/latest and
-/reports/YYYY-MM-DD (`?by=run_day` for the runs started that day). Rendered on request from the
-run history, so a page always shows the latest re-runs."""
+/reports/YYYY-MM-DD (`?by=run_day` for the runs started that day), and the artifacts the pages
+link to, /reports/artifacts/RUN_ID/(statistics|anomalies|run). Rendered on request from the run
+history, so a page always shows the latest re-runs. Artifacts are found by run id through the
+store, never by a path from the request."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from validator import artifact_fs
+from validator.records import RunRecord
 from validator.report import read_summary
 from validator.report.data import JobInfo, gather, report_dates
 from validator.report.page import PageOptions, esc, render_index, render_page
 from validator.store import RunStore
 
 HTML = "text/html; charset=utf-8"
+RUN_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$")
+ARTIFACT_TYPES = {"statistics": "application/octet-stream", "anomalies": "text/plain; charset=utf-8",
+                  "run": "application/json"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +53,8 @@ def reports_response(parts: Sequence[str], query: dict[str, str], jobs: Sequence
     if not parts:
         dates = report_dates(store, jobs)
         return _page(200, render_index(dates, lambda d: f"/reports/{d}"))
+    if parts[0] == "artifacts":
+        return _artifact(parts[1:], store)
     if len(parts) != 1:
         return _message(404, "no such report; use /reports/latest or /reports/YYYY-MM-DD")
     by = query.get("by", "ds")
@@ -62,4 +73,27 @@ def reports_response(parts: Sequence[str], query: dict[str, str], jobs: Sequence
         return _message(404, f"'{day}' is not a date; use /reports/YYYY-MM-DD")
     report = gather(store, jobs, date, read_summary, by="ds" if by == "ds" else "run_day")
     note = "Served by dqv serve; all reports: /reports/"
-    return _page(200, render_page(report, PageOptions(note=note)))
+    return _page(200, render_page(report, PageOptions(link=artifact_url, note=note)))
+
+
+def artifact_url(record: RunRecord, kind: str, path: str) -> str:
+    return f"/reports/artifacts/{record.run_id}/{kind}"
+
+
+def _artifact(parts: Sequence[str], store: RunStore) -> Response:
+    if len(parts) != 2 or parts[1] not in ARTIFACT_TYPES or not RUN_ID.match(parts[0]):
+        return _message(404, "use /reports/artifacts/RUN_ID/statistics, anomalies or run")
+    record = store.get(parts[0])
+    if record is None:
+        return _message(404, f"no run {parts[0]}")
+    kind = parts[1]
+    if kind == "run":
+        body = json.dumps(record.to_json(), indent=2, sort_keys=True).encode("utf-8")
+        return Response(200, body, ARTIFACT_TYPES[kind])
+    path = record.statistics if kind == "statistics" else record.anomalies
+    if not path:
+        return _message(404, f"run {parts[0]} wrote no {kind}")
+    try:
+        return Response(200, artifact_fs.read_bytes(path), ARTIFACT_TYPES[kind])
+    except OSError as err:
+        return _message(404, f"the {kind} of run {parts[0]} cannot be read: {err}")

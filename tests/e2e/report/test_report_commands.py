@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import subprocess
+import urllib.request
+
+from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tests.conftest import REPO, TEST_ARTIFACTS, dqv
 from tests.support.chromium import open_page
@@ -86,3 +90,12 @@ def test_serve_serves_reports_latest_and_by_date(four_outcomes: Project) -> None
             assert f'data-job="{job}"' in day
         status, missing = service.get("/reports/not-a-date")
         assert status == 404 and "is not a date" in missing
+        # The served page links to the run's artifacts on the same server.
+        links = re.findall(r'href="(/reports/artifacts/[^"]+/anomalies)"', latest)
+        assert len(links) == len(FOUR_JOBS) - 1  # the job not evaluated wrote none
+        anomalies = [service.get(link)[1] for link in links]
+        assert any("ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text for text in anomalies)
+        with urllib.request.urlopen(service.base + links[0].replace("/anomalies", "/statistics")) as answer:
+            stats = statistics_pb2.DatasetFeatureStatisticsList.FromString(answer.read())
+        assert stats.datasets[0].num_examples == 2000  # the run's FeatureStats.pb, byte for byte
+        assert service.get("/reports/artifacts/..%2F..%2Fetc/run")[0] == 404
