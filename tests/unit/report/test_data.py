@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import pathlib
 
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
 from validator.outcome import Outcome
 from validator.records import RunRecord
 from validator.report.data import JobInfo, gather, report_dates, waivers
@@ -59,3 +61,29 @@ def test_waivers_in_force_are_the_unexpired_ones_on_findings() -> None:
                                  {"feature": "h", "anomaly_type": "T", "severity": "error"}])
     assert waivers(record) == [{"feature": "f", "anomaly": "T", "until": "2026-12-01", "owner": "ana",
                                 "reason": "vendor fix"}]
+
+
+def test_a_report_never_imports_tensorflow(tmp_path: pathlib.Path) -> None:
+    """The report reads statistics protos only; `dqv serve` renders pages without TF's start-up."""
+    from tests.unit.test_fast_paths import _modules_after
+
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    feature = stats.datasets.add(num_examples=4).features.add(type=statistics_pb2.FeatureNameStatistics.INT)
+    feature.path.step.append("x")
+    feature.num_stats.histograms.add(type=statistics_pb2.Histogram.STANDARD).buckets.add(
+        low_value=0, high_value=1, sample_count=4)
+    (tmp_path / "FeatureStats.pb").write_bytes(stats.SerializeToString())
+    _record(tmp_path, "r1", "2026-11-05", "2026-11-05T06:00:00+00:00", Outcome.PASS,
+            statistics=str(tmp_path / "FeatureStats.pb"))
+    heavy = _modules_after(f"""
+        import datetime, pathlib, sys
+        from validator.report.data import JobInfo, gather
+        from validator.report import read_summary
+        from validator.report.page import render_page
+        from validator.store import FileRunStore
+        report = gather(FileRunStore(pathlib.Path({str(tmp_path)!r})), [JobInfo("a")],
+                        datetime.date(2026, 11, 5), read_summary)
+        assert [f.name for f in report.jobs[0].features] == ["x"]
+        assert render_page(report).count("<svg") == 3 + 1
+    """)
+    assert heavy == ""
