@@ -173,7 +173,10 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
     elif len(records) > 1:
         print()
         print(render.backfill_summary(records))
-    return max((r.outcome.exit_code for r in records if r.outcome), default=2)
+    code = max((r.outcome.exit_code for r in records if r.outcome), default=2)
+    from validator.pushgateway import strict_exit_code
+
+    return strict_exit_code(job, records, code)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

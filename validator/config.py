@@ -222,6 +222,37 @@ class ScheduleConfig(StrictModel):
         return self
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class MetricsConfig(StrictModel):
+    """Prometheus metrics of the job's runs, pushed to a Pushgateway (README "Metrics")."""
+
+    pushgateway_url: str | None = Field(None, description="overrides env DQV_PUSHGATEWAY_URL")
+    strict: bool = Field(False, description="a failed push makes a passing run exit 2")
+    expected_interval: str = Field("26h", description="longest normal gap between passing runs")
+    timeout_seconds: float = Field(10.0, gt=0, le=300)
+
+    @field_validator("expected_interval")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        duration_seconds(value)
+        return value
+
+    @property
+    def expected_interval_seconds(self) -> float:
+        return duration_seconds(self.expected_interval)
+
+
+def duration_seconds(text: str) -> float:
+    """'26h' -> 93600.0; ValueError (reported with file and line) for anything else."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise ValueError(f"'{text}' is not a duration; write e.g. '26h', '90m' or '2d'")
+    return float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
+
+
 class Job(StrictModel):
     """One scheduled data-quality job."""
 
@@ -236,6 +267,7 @@ class Job(StrictModel):
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)
