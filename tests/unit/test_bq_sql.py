@@ -127,3 +127,68 @@ def test_job_errors_name_line_and_field(tmp_path: pathlib.Path, text: str, line:
         _load(tmp_path, text)
     assert (err.value.line, err.value.field) == (line, field), str(err.value)
     assert words in str(err.value)
+
+
+def _source(retries: int = 1) -> object:
+    from validator.bq_clients import BigQueryClients
+    from validator.config import BigQuerySource
+    from validator.sources.bigquery import BigQueryTableSource
+
+    config = BigQuerySource(kind="bigquery", table="d.t", retries=retries)
+    # No server is called here: only how errors are classified and retried.
+    clients = BigQueryClients(bigquery=None, read=None, project="p",
+                              endpoint=parse_endpoint("http://127.0.0.1:1,127.0.0.1:2"))
+    return BigQueryTableSource(config, clients)
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    ("Forbidden", "permission denied (Access Denied: Table p:d.t more text); the credentials need roles "
+                  "bigquery.dataViewer"),
+    ("NotFound", "not found (Access Denied: Table p:d.t more text)"),
+    ("BadRequest", "BigQuery rejected it (Access Denied: Table p:d.t more text)"),
+])
+def test_service_errors_become_one_line(error: str, words: str) -> None:
+    from google.api_core import exceptions
+
+    source = _source()
+    calls = []
+
+    def call() -> None:
+        calls.append(1)
+        raise getattr(exceptions, error)("Access Denied: Table p:d.t\nmore text")
+
+    with pytest.raises(DataError) as err:
+        source._call("reading table p.d.t", call)  # type: ignore[attr-defined]
+    assert str(err.value).startswith("reading table p.d.t: ")
+    assert words in str(err.value)
+    assert "\n" not in str(err.value)
+    assert calls == [1]  # not retried: asking again would not help
+
+
+def test_unreachable_is_retried_then_given_up(caplog: pytest.LogCaptureFixture) -> None:
+    source = _source(retries=1)
+    calls = []
+
+    def call() -> None:
+        calls.append(1)
+        raise ConnectionRefusedError("connection refused")
+
+    with pytest.raises(DataError) as err:
+        source._call("reading table p.d.t", call)  # type: ignore[attr-defined]
+    assert calls == [1, 1]
+    assert str(err.value).startswith("BigQuery unreachable at http://127.0.0.1:1: reading table "
+                                     "p.d.t failed 2 time(s) (last error: connection refused)")
+    assert "retry 1 of 1" in caplog.text
+
+
+def test_bytes_billed_limit_from_bigquery_says_so() -> None:
+    from google.api_core import exceptions
+
+    source = _source()
+
+    def call() -> None:
+        raise exceptions.BadRequest("Query exceeded limit for bytes billed: 1000. 10485760 or "
+                                    "higher required.", errors=[{"reason": "bytesBilledLimitExceeded"}])
+
+    with pytest.raises(DataError, match=r"stopped by source\.maximum_bytes_billed"):
+        source._call("running the query", call)  # type: ignore[attr-defined]

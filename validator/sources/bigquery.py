@@ -263,7 +263,8 @@ class BigQueryTableSource:
 
         def worker(name: str) -> None:
             try:
-                for response in read.read_rows(name, timeout=self.config.timeout_seconds):
+                # No deadline on the stream as a whole: a big partition streams for minutes.
+                for response in read.read_rows(name):
                     data = response.arrow_record_batch.serialized_record_batch
                     if not data:
                         continue
