@@ -194,6 +194,16 @@ class BigQueryTableSource:
 
     # -- reading -----------------------------------------------------------------------------------
 
+    def table_read(self, ds: dt.date | None) -> tuple[bq_sql.TableName, str, list[str]]:
+        """What a table job reads for this ds: the table, the row restriction (partition and
+        row filter) and the selected columns, after checking them against the table's metadata.
+        Other readers of the same rows (the Beam engine) use this too."""
+        table = bq_sql.table_name(self.config.table or "", self.clients.project, ds)
+        meta = self._get_table(table)
+        condition = self._ds_condition(meta, table, ds)
+        restriction = bq_sql.row_restriction(condition, self.config.row_filter)
+        return table, restriction, self._selected_fields(meta, table)
+
     def read(self, ds: dt.date | None, stats: ReadStats) -> Iterator[pa.RecordBatch]:
         import_google()
         from google.cloud.bigquery_storage_v1 import types
@@ -202,13 +212,10 @@ class BigQueryTableSource:
         if self.config.query:
             table = self._run_query(ds, stats)
             meta = self._get_table(table)
-            condition = None
+            restriction = bq_sql.row_restriction(self.config.row_filter)
+            fields = self._selected_fields(meta, table)
         else:
-            table = bq_sql.table_name(self.config.table or "", clients.project, ds)
-            meta = self._get_table(table)
-            condition = self._ds_condition(meta, table, ds)
-        restriction = bq_sql.row_restriction(condition, self.config.row_filter)
-        fields = self._selected_fields(meta, table)
+            table, restriction, fields = self.table_read(ds)
         stats.uri = self.uri(ds)
         request = types.ReadSession(
             table=table.storage_path, data_format=types.DataFormat.ARROW,
