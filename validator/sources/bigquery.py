@@ -258,6 +258,13 @@ class BigQueryTableSource:
         items: queue.Queue[Any] = queue.Queue(maxsize=4 * len(names))
         stop = threading.Event()
         read = self.clients.read
+        from google.api_core import exceptions as gexc
+        from google.api_core import retry as gretry
+
+        retry = gretry.Retry(predicate=gretry.if_exception_type(gexc.ServiceUnavailable,
+                                                                gexc.DeadlineExceeded),
+                             initial=0.5, multiplier=2.0, maximum=10.0,
+                             timeout=self.config.timeout_seconds)
 
         def put(item: Any) -> bool:
             while not stop.is_set():
@@ -270,8 +277,9 @@ class BigQueryTableSource:
 
         def worker(name: str) -> None:
             try:
-                # No deadline on the stream as a whole: a big partition streams for minutes.
-                for response in read.read_rows(name):
+                # No deadline on the stream as a whole (a big partition streams for minutes),
+                # but reconnecting after a dropped connection gives up after timeout_seconds.
+                for response in read.read_rows(name, retry=retry):
                     data = response.arrow_record_batch.serialized_record_batch
                     if not data:
                         continue
