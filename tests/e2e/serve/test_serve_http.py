@@ -79,6 +79,8 @@ def test_gate_over_http(service: Service) -> None:
     run_id = verdict["run_id"]
     status, again = service.get("/gate/training_events?ds=2026-11-01")
     assert (status, again["answered_from"], again["run_id"]) == (200, "history", run_id)
+    status, fresh = service.get("/gate/training_events?ds=2026-11-01&max_age=0")
+    assert (status, fresh["answered_from"]) == (200, "new_run") and fresh["run_id"] != run_id
 
     status, verdict = service.get("/gate/training_events?ds=2026-11-08")
     assert status == 409, verdict

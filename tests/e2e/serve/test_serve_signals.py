@@ -74,6 +74,8 @@ def _sigterm_during_run(project: pathlib.Path, services: list[Service], grace: s
     assert status == 202, body
     job = wait_for("the run to be recorded as started",
                    lambda: (j := service.job("a"))["running_run_id"] and j)
+    # No overlapping runs of one job: a second trigger is refused while it runs.
+    assert service.request("POST", "/jobs/a/run?ds=2026-11-03")[0] == 409
     service.signal(signal.SIGTERM)
     assert service.wait_exit() == 0
     record = open_store(service.artifact_root).get(str(job["running_run_id"]))
