@@ -41,6 +41,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
 
+def _engine_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("auto", "local", "beam"),
+                        help="statistics engine; overrides the job's 'engine' (README \"Engines\")")
+    parser.add_argument("--beam-option", action="append", default=[], metavar="OPTION",
+                        help="a Beam pipeline option for engine beam, e.g. --beam-option="
+                             "--runner=DataflowRunner (repeatable; after the job's beam_options)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dqv", description="dqv: the data-quality gate for ML training data.",
@@ -53,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD")
     run.add_argument("--json", action="store_true", help="print the run record as JSON")
     _common(run)
+    _engine_args(run)
 
     backfill = sub.add_parser("backfill", help="run a job for every day of a date range, in order")
     backfill.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
@@ -60,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--end", type=_date, required=True, help="last ds (inclusive)")
     backfill.add_argument("--json", action="store_true", help="print the run records as JSON")
     _common(backfill)
+    _engine_args(backfill)
 
     schema = sub.add_parser("schema", help="propose or compare schemas from data")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
@@ -158,7 +168,9 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
 
     job = _load(args)
     root = artifact_root(args)
-    settings = RunSettings(artifact_root=root, progress=not args.quiet)
+    settings = RunSettings(artifact_root=root, progress=not args.quiet,
+                           engine=getattr(args, "engine", None),
+                           beam_options=tuple(getattr(args, "beam_option", ())))
     store = open_store(root)
     observers = build_observers(job, settings)
     records = []

@@ -267,6 +267,10 @@ class Job(StrictModel):
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
+    # Statistics engine (README "Engines"): local processes, or an Apache Beam pipeline.
+    engine: Literal["auto", "local", "beam"] = "auto"
+    beam_options: list[str] = Field(default_factory=list,
+                                    description="pipeline options, e.g. --runner=DataflowRunner")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
 
     # Set by the loader, not read from the file.

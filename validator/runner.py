@@ -36,6 +36,8 @@ ANOMALIES_FILE = "anomalies.pbtxt"
 class RunSettings:
     artifact_root: pathlib.Path
     progress: bool = True
+    engine: str | None = None  # overrides the job's engine (CLI --engine)
+    beam_options: tuple[str, ...] = ()  # added after the job's beam_options (CLI --beam-option)
 
 
 @dataclasses.dataclass
@@ -123,7 +125,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     schema = load_schema(job.schema_path)
     # Imported here: TensorFlow loads only once a run really starts.
     from validator import statistics as stats_lib
-    from validator.tfdv_batches import BatchConverter
+    from validator.engines import build_engine
     from validator.validation import validate
 
     _timed(record, "load", t0)
@@ -133,15 +135,12 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.source_uri = source.uri(ds)
     log.info("%s: reading %s", job.name, record.source_uri)
     t0 = time.monotonic()
-    converter = BatchConverter(schema)
     read = ReadStats()
     progress = Progress(f"{job.name} ds={record.ds}", enabled=settings.progress)
-    accumulator = stats_lib.StatisticsAccumulator(schema)
-    for batch in source.read(ds, read):
-        accumulator.add(converter.convert(batch))
-        progress.update(batch.num_rows, read.bytes_read - progress.bytes)
-    statistics = accumulator.result()
-    stats_lib.attach_invalid_values(statistics, converter.invalid_values())
+    engine = build_engine(settings.engine or job.engine,
+                          (*job.beam_options, *settings.beam_options), source, ds)
+    record.source_details["engine"] = engine.name
+    statistics = engine.compute(source, ds, schema, read, progress)
     progress.done()
     _timed(record, "read_and_statistics", t0)
     record.rows = read.rows

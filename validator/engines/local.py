@@ -1,0 +1,185 @@
+"""The local engine: TFDV's statistics generators over streamed record batches, on every core.
+
+Where the time goes (cProfile, 1M rows x 12 columns): almost all of it is inside TFDV's
+generators (basic stats: quantile sketches and histograms; sketch-based top-k/uniques on the
+string columns); the Parquet read and the type conversion are a few percent. So the win is
+running the generators on all cores: the partition is split into shards (Parquet row groups,
+files, or the source's own streams), each worker process reads its shard, converts and folds
+its batches into its own accumulators, and the main process merges the accumulators (TFDV's
+own n_jobs path merges them the same way) and the invalid-value counts.
+
+Workers are forked after TFDV is imported, so they start in milliseconds instead of paying the
+TensorFlow import again. Memory stays flat: every worker holds one batch at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import multiprocessing as mp
+import os
+import pathlib
+import queue
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+
+from validator import statistics as stats_lib
+from validator.engines.shards import Shard, split_source
+from validator.errors import ConfigError, DataError, DqvError
+from validator.progress import Progress
+from validator.sources.base import ReadStats, Source
+from validator.tfdv_batches import MAX_EXAMPLES, BatchConverter, InvalidValues
+
+log = logging.getLogger("dqv")
+# Below this many rows, forking workers costs more than it saves (env DQV_PARALLEL_MIN_ROWS).
+SMALL_ROWS = 100_000
+_POLL_S = 0.5
+
+
+@dataclasses.dataclass
+class _Partial:
+    """What one worker hands back: picklable accumulators and counts."""
+
+    accumulators: list[Any]
+    invalid: dict[str, InvalidValues]
+    read: ReadStats
+
+
+def merge_invalid(into: dict[str, InvalidValues], other: dict[str, InvalidValues]) -> None:
+    for name, values in other.items():
+        mine = into.setdefault(name, InvalidValues(values.expected))
+        mine.count += values.count
+        for example in values.examples:
+            if len(mine.examples) < MAX_EXAMPLES and example not in mine.examples:
+                mine.examples.append(example)
+
+
+def _fold(batches: Iterator[pa.RecordBatch], schema: schema_pb2.Schema,
+          on_batch: Any) -> tuple[stats_lib.StatisticsAccumulator, BatchConverter]:
+    converter = BatchConverter(schema)
+    accumulator = stats_lib.StatisticsAccumulator(schema)
+    for batch in batches:
+        accumulator.add(converter.convert(batch))
+        on_batch(batch.num_rows)
+    return accumulator, converter
+
+
+def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any) -> None:
+    """Runs in a forked process: read one shard, fold it, send back the partial result."""
+    read = ReadStats()
+    try:
+        acc, converter = _fold(shard.read(read), schema,
+                               lambda rows: results.put(("progress", index, rows)))
+        results.put(("done", index, _Partial(acc.accumulators, converter.invalid_values(), read)))
+    except DqvError as err:
+        results.put(("error", index, str(err)))
+    except BaseException as err:  # the parent must hear about any failure
+        results.put(("error", index, f"worker failed ({err.__class__.__name__}: {err})"))
+
+
+@dataclasses.dataclass
+class LocalEngine:
+    """Statistics on this machine; `workers` processes (default: one per core)."""
+
+    workers: int = dataclasses.field(default_factory=lambda: _env_int("DQV_LOCAL_WORKERS")
+                                     or os.cpu_count() or 1)
+    min_parallel_rows: int = dataclasses.field(
+        default_factory=lambda: _env_int("DQV_PARALLEL_MIN_ROWS", SMALL_ROWS))
+    name: str = "local"
+
+    def compute(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+                read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
+        shards = split_source(source, ds, self.workers) if self.workers > 1 else None
+        if not shards or len(shards) < 2 or _rows(shards) < self.min_parallel_rows:
+            read.extra["workers"] = 1
+            return self._serial(source, ds, schema, read, progress)
+        read.extra["workers"] = len(shards)
+        return self._parallel(source, ds, schema, shards, read, progress)
+
+    def _serial(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+                read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
+        def tick(rows: int) -> None:
+            progress.update(rows, read.bytes_read - progress.bytes)
+
+        acc, converter = _fold(source.read(ds, read), schema, tick)
+        statistics = acc.result()
+        stats_lib.attach_invalid_values(statistics, converter.invalid_values())
+        return statistics
+
+    def _parallel(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+                  shards: Sequence[Shard], read: ReadStats, progress: Progress
+                  ) -> statistics_pb2.DatasetFeatureStatisticsList:
+        context = mp.get_context("fork")
+        results = context.Queue()
+        procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
+                 for i, shard in enumerate(shards)]
+        log.debug("local engine: %d workers", len(procs))
+        for proc in procs:
+            proc.start()
+        try:
+            partials = _collect(procs, results, progress)
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join()
+        accumulator = stats_lib.StatisticsAccumulator(schema)
+        accumulator.merge(p.accumulators for p in partials)
+        invalid: dict[str, InvalidValues] = {}
+        for partial in partials:
+            merge_invalid(invalid, partial.invalid)
+            read.rows += partial.read.rows
+            read.uri = read.uri or partial.read.uri
+        _count_files(read, shards)
+        statistics = accumulator.result()
+        stats_lib.attach_invalid_values(statistics, {k: v for k, v in invalid.items() if v.count})
+        return statistics
+
+
+def _env_int(name: str, default: int = 0) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={text!r} is not a whole number") from None
+
+
+def _rows(shards: Sequence[Shard]) -> float:
+    """Rows the shards hold; unknown (a source's own shards) counts as many."""
+    rows = [getattr(s, "rows", None) for s in shards]
+    return float("inf") if any(r is None for r in rows) else sum(r for r in rows if r)
+
+
+def _count_files(read: ReadStats, shards: Sequence[Shard]) -> None:
+    """Shards may share a file (different row groups): count each file once."""
+    files = {part.file for shard in shards for part in getattr(shard, "parts", ())}
+    if files:
+        read.files = len(files)
+        read.bytes_read = sum(pathlib.Path(f).stat().st_size for f in files)
+
+
+def _collect(procs: Sequence[Any], results: Any, progress: Progress) -> list[_Partial]:
+    partials: dict[int, _Partial] = {}
+    while len(partials) < len(procs):
+        try:
+            kind, index, payload = results.get(timeout=_POLL_S)
+        except queue.Empty:
+            dead = [i for i, p in enumerate(procs) if not p.is_alive() and i not in partials]
+            if dead and results.empty():
+                code = procs[dead[0]].exitcode
+                raise DataError(f"a statistics worker stopped (exit code {code}) before it "
+                                "finished; rerun with engine: local and --verbose") from None
+            continue
+        if kind == "progress":
+            progress.update(payload)
+        elif kind == "error":
+            raise DataError(payload)
+        else:
+            partials[index] = payload
+    return [partials[i] for i in sorted(partials)]
