@@ -33,16 +33,12 @@ def slack_client() -> Any:
     """A WebClient configured like the Slack notifier's (README "Slack notifications"): token
     and base URL from the environment only, slack_sdk's retry handlers (429 honouring
     Retry-After, 5xx, connection errors)."""
-    from slack_sdk import WebClient
-
-    from validator.slack.transport import TOKEN_ENV, SlackSettings, _retry_handlers
+    from validator.slack.transport import TOKEN_ENV, SlackSettings, web_client
 
     settings = SlackSettings.from_env()
     if not settings.token:
         raise ConfigError(f"--slack needs a Slack bot token in the environment variable {TOKEN_ENV}")
-    base_url = settings.base_url or WebClient.BASE_URL
-    return WebClient(token=settings.token, base_url=base_url if base_url.endswith("/") else base_url + "/",
-                     timeout=settings.timeout_seconds, retry_handlers=_retry_handlers(settings))
+    return web_client(settings)
 
 
 def _check_history(root: pathlib.Path) -> None:

@@ -89,21 +89,26 @@ def _retry_handlers(settings: SlackSettings) -> list[Any]:
             ServerErrorRetryHandler(max_retry_count=n)]
 
 
+def web_client(settings: SlackSettings) -> Any:
+    """The one way dqv builds a Slack WebClient (alerts and the report digest): token and base
+    URL from the settings, slack_sdk's retry handlers (429 honouring Retry-After, 5xx, connection
+    errors)."""
+    from slack_sdk import WebClient
+
+    base_url = settings.base_url or WebClient.BASE_URL
+    return WebClient(token=settings.token, timeout=settings.timeout_seconds,
+                     base_url=base_url if base_url.endswith("/") else base_url + "/",
+                     retry_handlers=_retry_handlers(settings))
+
+
 class WebApiTransport:
     """chat.postMessage with a bot token; replies go into threads."""
 
     threads_supported = True
 
     def __init__(self, settings: SlackSettings) -> None:
-        from slack_sdk import WebClient
-
         self._settings = settings
-        kwargs: dict[str, Any] = {}
-        if settings.base_url:
-            kwargs["base_url"] = settings.base_url if settings.base_url.endswith("/") \
-                else settings.base_url + "/"
-        self._client = WebClient(token=settings.token, timeout=settings.timeout_seconds,
-                                 retry_handlers=_retry_handlers(settings), **kwargs)
+        self._client = web_client(settings)
 
     def post(self, channel: str, message: Message, thread_ts: str | None) -> Posted:
         from slack_sdk.errors import SlackApiError
