@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--full", action="store_true", help="include 10M x 100 (local engine only)")
     parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES),
                         help=f"comma-separated; default {','.join(DEFAULT_ENGINES)} "
-                             "(also: beam-multiprocess)")
+                             "(also: beam-multiprocess, beam-notes-setup: minutes per 1M rows)")
     parser.add_argument("--bigquery-rows", type=_count, default=None,
                         help="rows for the BigQuery emulator path (default: the smallest size)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("bench-results"))
@@ -85,7 +85,8 @@ def plan(args: argparse.Namespace) -> list[tuple[int, Shape, list[str]]]:
             if big and shape.columns > 12 and not args.full and not args.rows:
                 continue  # 10M x 100 only when asked for (--full or explicit --rows)
             chosen = [e for e in engines
-                      if not (e == "beam-tfdv-defaults" and (count > BEFORE_MAX_ROWS
+                      if not (e.startswith("beam-") and e != "beam-multiprocess"
+                              and (count > BEFORE_MAX_ROWS
                                                               or shape.columns > 12))
                       and not (big and e != "local" and e != "local-1")]
             sizes.append((count, shape, chosen))
