@@ -21,6 +21,7 @@ import multiprocessing as mp
 import os
 import pathlib
 import queue
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -113,7 +114,7 @@ class LocalEngine:
     def _parallel(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
                   shards: Sequence[Shard], read: ReadStats, progress: Progress
                   ) -> statistics_pb2.DatasetFeatureStatisticsList:
-        context = mp.get_context("fork")
+        context = _process_context()
         results = context.Queue()
         procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
                  for i, shard in enumerate(shards)]
@@ -138,6 +139,17 @@ class LocalEngine:
         statistics = accumulator.result()
         stats_lib.attach_invalid_values(statistics, {k: v for k, v in invalid.items() if v.count})
         return statistics
+
+
+def _process_context() -> Any:
+    """fork when this process has one thread; a forkserver once others run (dqv serve's HTTP and
+    worker threads), because a lock another thread holds at fork time (logging, gRPC, TensorFlow)
+    stays locked forever in the child. The forkserver imports TFDV once, not per worker."""
+    if threading.active_count() == 1:
+        return mp.get_context("fork")
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _env_int(name: str, default: int = 0) -> int:
