@@ -80,6 +80,8 @@ def _assert_same(ours: object, theirs: object, where: str) -> None:
         assert isinstance(ours, dict) and sorted(ours) == sorted(theirs), where
         for key in theirs:
             _assert_same(ours[key], theirs[key], f"{where}.{key}")
+    elif isinstance(theirs, list) and where.endswith(("topValues", "rankHistogram.buckets")):
+        _assert_same_ranking(ours, theirs, where)
     elif isinstance(theirs, list):
         assert isinstance(ours, list) and len(ours) == len(theirs), where
         for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
@@ -88,3 +90,16 @@ def _assert_same(ours: object, theirs: object, where: str) -> None:
         assert ours == pytest.approx(theirs, rel=1e-9, abs=1e-12), where
     else:
         assert ours == theirs, where
+
+
+def _assert_same_ranking(ours: object, theirs: list[dict[str, object]], where: str) -> None:
+    """Top values and rank histograms list at most N values; values tied on the lowest listed
+    count are an arbitrary pick among equals (and ties may come in any order), so: the counts
+    in rank order must be equal, and so must every value counted more than the lowest count."""
+    assert isinstance(ours, list) and len(ours) == len(theirs), where
+    label, count = ("value", "frequency") if where.endswith("topValues") else ("label", "sampleCount")
+    assert [o[count] for o in ours] == [t[count] for t in theirs], where
+    lowest = min((t[count] for t in theirs), default=0)  # type: ignore[type-var]
+    def above(items: list[dict[str, object]]) -> dict[object, object]:
+        return {i[label]: i[count] for i in items if i[count] != lowest}
+    assert above(ours) == above(theirs), where
