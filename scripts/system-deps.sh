@@ -16,5 +16,5 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # The packages' services are started by the tests themselves, never by the package scripts.
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 apt-get install -y -qq "${need[@]}" >/dev/null
-rm -f /usr/sbin/policy-rc.d
