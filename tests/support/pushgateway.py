@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -20,14 +19,9 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from validator.bq_emulator import free_port  # one loopback-port finder for every test service
+
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclasses.dataclass
