@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from typing import Any
 
@@ -115,7 +116,7 @@ def test_section_limit_is_what_cuts_when_lines_are_long() -> None:
 def test_resolved_message() -> None:
     message = resolved_message("training_events", "2026-11-11", "r9", 3)
     assert "*Resolved*" in message.blocks[0]["text"]["text"]
-    assert unescape(message.text) == ("Resolved: training_events ds=2026-11-11 passes; the 3 anomalies "
+    assert unescape(message.text) == ("Resolved: training_events ds=2026-11-11: the 3 anomalies "
                                       "reported in this thread are cleared.")
 
 
@@ -190,6 +191,22 @@ def test_plan_after_the_window_alerts_afresh() -> None:
 
 
 def test_plan_with_webhooks_remembers_repeats_without_posting() -> None:
-    thread = Thread("j/#c/r0", "training_events", "#c", opened_at=900.0, open_keys=("a",))
+    key = alert_key(finding("age"))
+    thread = Thread("j/#c/r0", "training_events", "#c", opened_at=900.0, open_keys=(key,))
     actions, changed = plan(_given([thread], [finding("age")], threads_supported=False))
-    assert actions == [] and changed[0].open_keys == (alert_key(finding("age")),)
+    assert actions == [] and changed[0].open_keys == (key,)
+
+
+def test_plan_with_webhooks_posts_a_new_anomaly_inside_the_window() -> None:
+    thread = Thread("j/#c/r0", "training_events", "#c", opened_at=900.0, open_keys=("a",))
+    actions, _ = plan(_given([thread], [finding("age")], threads_supported=False))
+    assert [a.kind for a in actions] == ["open"]  # no thread to reply in: a new message
+
+
+def test_plan_keeps_a_thread_open_when_the_run_was_not_evaluated() -> None:
+    thread = Thread("j/#c/r0", "training_events", "#c", opened_at=900.0, open_keys=("a",), ts="1.1")
+    given = _given([thread], [])
+    given = dataclasses.replace(given, facts=dataclasses.replace(given.facts,
+                                                                 outcome=Outcome.NOT_EVALUATED))
+    actions, _ = plan(given)
+    assert actions == []  # nothing is known to have cleared

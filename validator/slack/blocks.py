@@ -218,9 +218,9 @@ def _fallback(facts: AlertFacts, findings: Sequence[dict[str, Any]], left_out: i
 
 def resolved_message(job: str, ds: str | None, run_id: str, cleared: int) -> Message:
     noun = "anomaly" if cleared == 1 else "anomalies"
-    text = (f"Resolved: {job} ds={ds or 'none'} passes; the {cleared} {noun} reported in "
+    text = (f"Resolved: {job} ds={ds or 'none'}: the {cleared} {noun} reported in "
             "this thread are cleared.")
-    blocks = [_section(f":white_check_mark: *Resolved*: {escape(job)} ds={escape(ds or 'none')} "
-                       f"passes; the {cleared} {noun} reported in this thread are cleared."),
+    blocks = [_section(f":white_check_mark: *Resolved*: {escape(job)} ds={escape(ds or 'none')}: "
+                       f"the {cleared} {noun} reported in this thread are cleared."),
               {"type": "context", "elements": [_mrkdwn(f"run {code(run_id)}")]}]
     return Message(text=escape(text), blocks=blocks)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
+from validator.outcome import Outcome
 from validator.slack.blocks import AlertFacts, Changes, Message, alert_message, resolved_message
 from validator.slack.routes import ChannelFindings
 from validator.slack.state import Kind, Thread, alert_key
@@ -46,7 +47,8 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
         routed = given.routed.get(channel)
         findings = tuple(routed.findings) if routed else ()
         if not findings:
-            if thread is not None:
+            # Nothing routed here any more; but an unevaluated run proves nothing cleared.
+            if thread is not None and facts.outcome is not Outcome.NOT_EVALUATED:
                 closed = dataclasses.replace(thread, closed=True)
                 message = resolved_message(facts.job, facts.ds, facts.run_id, len(thread.open_keys))
                 actions.append(Action("resolve", closed, message))
@@ -55,10 +57,12 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
         keys = tuple(dict.fromkeys(alert_key(f) for f in findings))
         mentions = tuple(routed.mentions) if routed else ()
         channel_facts = dataclasses.replace(facts, findings=findings, mentions=mentions)
-        if thread is not None and given.now - thread.opened_at < given.window_seconds:
-            before = set(thread.open_keys)
-            changes = Changes(new=len(set(keys) - before), still_open=len(set(keys) & before),
-                              cleared=len(before - set(keys)))
+        before = set(thread.open_keys) if thread is not None else set()
+        changes = Changes(new=len(set(keys) - before), still_open=len(set(keys) & before),
+                          cleared=len(before - set(keys)))
+        within_window = thread is not None and given.now - thread.opened_at < given.window_seconds
+        # Without threads (webhooks) a repeat is only remembered; a new anomaly is posted afresh.
+        if thread is not None and within_window and (given.threads_supported or not changes.new):
             updated = dataclasses.replace(thread, open_keys=keys)
             changed.append(updated)
             if given.threads_supported:
