@@ -117,8 +117,13 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
     `reference` (training statistics when validating serving data), then apply the job's
     waivers as of `as_of` (the run's ds; validator/waivers.py explains why)."""
     if num_examples(statistics) == 0:
+        # No rows is not a matter of policy: neither a severity rule nor a waiver may let an
+        # empty partition pass the gate or become a baseline.
         anomalies = anomalies_pb2.Anomalies()
         _no_rows(anomalies)
+        (finding,) = _findings(anomalies, SeverityConfig(), [])
+        blocked = dataclasses.replace(finding, severity=Severity.ERROR)
+        return Verdict(Outcome.BLOCK, (blocked,), anomalies, ())
     else:
         anomalies = tfdv.validate_statistics(
             statistics, schema, environment=environment,

@@ -104,6 +104,10 @@ def test_no_rows_blocks() -> None:
     assert [(f.feature, f.anomaly_type) for f in verdict.findings] == [
         (DATASET, "DATASET_LOW_NUM_EXAMPLES")]
     assert "no rows" in verdict.findings[0].description
+    # Neither policy nor a catch-all rule can let an empty partition through.
+    rule = SeverityRule(anomaly="DATASET_LOW_NUM_EXAMPLES", severity=Severity.IGNORE)
+    lenient = SeverityConfig(default=Severity.IGNORE, rules=[rule])
+    assert validate(empty, SCHEMA, lenient).outcome is Outcome.BLOCK
 
 
 def test_unparseable_values_become_unexpected_data_type() -> None:
