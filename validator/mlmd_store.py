@@ -248,7 +248,9 @@ class MlmdRunStore:
             return None
 
     def _has_lineage(self, store: metadata_store.MetadataStore, execution_id: int) -> bool:
-        return any(e.type == mlmd.Event.OUTPUT for e in store.get_events_by_execution_ids([execution_id]))
+        # start() writes no events and finish() writes them all at once, so any event means
+        # done (a not-evaluated run has inputs but no outputs).
+        return bool(store.get_events_by_execution_ids([execution_id]))
 
     def _artifact(self, type_name: str, uri: str, record: RunRecord, **props: Any) -> mlmd.Artifact:
         artifact = mlmd.Artifact(type_id=self.types.artifact[type_name], uri=uri,

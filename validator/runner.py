@@ -140,6 +140,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     engine = build_engine(settings.engine or job.engine,
                           (*job.beam_options, *settings.beam_options), source, ds)
     record.source_details["engine"] = engine.name
+    record.engine = engine.name
     statistics = engine.compute(source, ds, schema, read, progress)
     progress.done()
     _timed(record, "read_and_statistics", t0)

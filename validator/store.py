@@ -11,6 +11,7 @@ import pathlib
 from typing import Protocol
 
 from validator.errors import StoreError
+from validator.outcome import Outcome
 from validator.records import RUN_FILE, RunRecord
 
 
@@ -43,7 +44,9 @@ def latest_passing(runs: list[RunRecord], before_ds: str | None) -> RunRecord | 
     if not candidates:
         return None
     best_ds = max(r.ds for r in candidates if r.ds is not None)
-    same_ds = [r for r in runs if r.ds == best_ds and r.outcome is not None]
+    # A re-run that could not evaluate (an outage, a kill) says nothing about the data.
+    same_ds = [r for r in runs if r.ds == best_ds and r.outcome is not None
+               and r.outcome is not Outcome.NOT_EVALUATED]
     # A later re-run of that ds that did not pass revokes it as a baseline.
     latest = max(same_ds, key=lambda r: r.started_at)
     if latest.outcome is not None and latest.outcome.is_passing:

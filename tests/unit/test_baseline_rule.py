@@ -42,3 +42,9 @@ def test_the_latest_passing_rerun_of_a_day_is_used() -> None:
     rerun = _run("b2", "2026-11-02", Outcome.PASS, "2026-11-09T01")
     best = latest_passing([*RUNS, rerun], "2026-11-06")
     assert best is not None and best.run_id == "b2"
+
+
+def test_a_rerun_that_could_not_evaluate_does_not_revoke_a_day() -> None:
+    rerun = _run("b2", "2026-11-02", Outcome.NOT_EVALUATED, "2026-11-09T01")
+    best = latest_passing([*RUNS, rerun], "2026-11-06")
+    assert best is not None and best.run_id == "b"

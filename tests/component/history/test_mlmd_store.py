@@ -142,3 +142,25 @@ def test_dead_running_run_is_marked_failed_live_one_is_not(tmp_path: pathlib.Pat
     # Once its holder is gone, the next run marks it too.
     store.start(_record(tmp_path, "later", "2026-11-04", 3))
     assert store.get("alive").outcome is Outcome.NOT_EVALUATED  # type: ignore[union-attr]
+
+
+def test_second_finish_of_a_not_evaluated_run_keeps_its_delivery_status(tmp_path: pathlib.Path
+                                                                        ) -> None:
+    store = MlmdRunStore(tmp_path)
+    good = _record(tmp_path, "g1", "2026-11-01", 0)
+    store.start(good)
+    _finish(store, good, Outcome.PASS)
+    failed = _record(tmp_path, "f1", "2026-11-02", 5)
+    store.start(failed)
+    failed.outcome, failed.error = Outcome.NOT_EVALUATED, "no data for ds=2026-11-02"
+    failed.ended_at = failed.started_at
+    failed.source_uri = "file:///data/ds=2026-11-02"
+    failed.baseline_run_id, failed.baseline_ds = "g1", "2026-11-01"
+    store.finish(failed)
+    failed.delivery["metrics"] = "failed: cannot push"
+    store.finish(failed)  # what the runner does after its observers ran
+    again = MlmdRunStore(tmp_path)
+    assert again.get("f1") == failed
+    with again.session() as mlmd_store:
+        examples = mlmd_store.get_artifacts_by_type("Examples")
+    assert sorted(a.uri for a in examples).count("file:///data/ds=2026-11-02") <= 1
