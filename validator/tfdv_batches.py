@@ -73,8 +73,10 @@ def _parse_text(values: pa.Array, pattern: str, target: pa.DataType,
     if pc.any(bad).as_py():
         invalid.add(pc.filter(text, bad))
         text = pc.if_else(ok, text, pa.scalar(None, pa.large_string()))
-    parsed = pc.cast(pc.utf8_trim_whitespace(text), pa.float64() if target == pa.float32() else target)
-    return pc.cast(parsed, target)
+    # Arrow's parsers refuse a leading '+', which the patterns (and people) accept.
+    text = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"^\+", "")
+    parsed = pc.cast(text, pa.float64() if target == pa.float32() else target)
+    return pc.cast(parsed, target, safe=target != pa.float32())
 
 
 def _to_int(values: pa.Array, invalid: InvalidValues) -> pa.Array:
@@ -125,11 +127,56 @@ def _to_bytes(values: pa.Array) -> pa.Array:
 
 
 def convert_values(values: pa.Array, feature_type: int, invalid: InvalidValues) -> pa.Array:
-    if feature_type == INT:
-        return _to_int(values, invalid)
-    if feature_type == FLOAT:
-        return _to_float(values, invalid)
-    return _to_bytes(values)
+    counted = (invalid.count, list(invalid.examples))
+    try:
+        if feature_type == INT:
+            return _to_int(values, invalid)
+        if feature_type == FLOAT:
+            return _to_float(values, invalid)
+        return _to_bytes(values)
+    except (pa.ArrowInvalid, OverflowError):
+        # A value the vectorized path cannot represent (beyond int64, say): go value by value,
+        # so it is reported as an anomaly rather than failing the run (counted once).
+        invalid.count, invalid.examples = counted[0], counted[1]
+        return _convert_one_by_one(values, feature_type, invalid)
+
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _convert_one_by_one(values: pa.Array, feature_type: int, invalid: InvalidValues) -> pa.Array:
+    out: list[object] = []
+    bad: list[object] = []
+    for value in values.to_pylist():
+        converted = _one(value, feature_type)
+        if converted is None and value is not None and str(value).strip() != "":
+            bad.append(str(value))
+        out.append(converted)
+    if bad:
+        invalid.add(pa.array(bad, pa.large_string()))
+    return pa.array(out, _VALUE_TYPES[feature_type])
+
+
+def _one(value: object, feature_type: int) -> object:
+    if value is None:
+        return None
+    if feature_type == BYTES:
+        return value if isinstance(value, bytes) else str(value).encode()
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    try:
+        number = float(text.strip()) if feature_type == FLOAT else _as_int(text.strip())
+    except (ValueError, OverflowError):
+        return None
+    if feature_type == INT and not _INT64[0] <= number <= _INT64[1]:
+        return None
+    return number
+
+
+def _as_int(text: str) -> int:
+    number = float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(number, float) and not number.is_integer():
+        raise ValueError(text)
+    return int(number)
 
 
 def _feature_types(features: Iterable[schema_pb2.Feature], prefix: str = ""

@@ -76,3 +76,30 @@ def test_unknown_columns_keep_the_type_of_their_first_batch() -> None:
     assert _column(first, "new").type == _column(second, "new").type == pa.large_list(pa.int64())
     assert _column(second, "new").to_pylist() == [[3], None]
     assert converter.rows == 4
+
+
+def test_values_beyond_the_fast_path_are_reported_not_fatal() -> None:
+    converter = BatchConverter(SCHEMA)
+    out = converter.convert(pa.record_batch(
+        [pa.array(["+5", "99999999999999999999", "7"]), pa.array(["+1.5e3", "x", "2"])],
+        ["age", "price"]))
+    assert _column(out, "age").to_pylist() == [[5], None, [7]]
+    assert _column(out, "price").to_pylist() == [[1500.0], None, [2.0]]
+    invalid = converter.invalid_values()
+    assert (invalid["age"].count, invalid["age"].examples) == (1, ["99999999999999999999"])
+    assert invalid["price"].count == 1
+
+    # A batch with both a non-number and an overflow counts each bad value once.
+    converter = BatchConverter(SCHEMA)
+    converter.convert(pa.record_batch([pa.array(["n/a", "99999999999999999999", "1"])], ["age"]))
+    assert converter.invalid_values()["age"].count == 2
+
+
+def test_unsigned_and_huge_floats_in_an_int_feature() -> None:
+    converter = BatchConverter(SCHEMA)
+    out = converter.convert(pa.record_batch(
+        [pa.array([2**64 - 1, 3], pa.uint64()), pa.array([1e20, 4.0])], ["age", "when"]))
+    assert _column(out, "age").to_pylist() == [None, [3]]
+    assert _column(out, "when").to_pylist() == [None, [4]]
+    assert converter.invalid_values()["age"].count == 1
+    assert converter.invalid_values()["when"].count == 1
