@@ -65,6 +65,13 @@ def latest_fire_time(schedule: ScheduleConfig, now: dt.datetime,
     return latest or now
 
 
+def ds_of_fire(schedule: ScheduleConfig, now: dt.datetime) -> dt.date:
+    """The ds of the fire being handled at `now`. APScheduler still runs a fire up to
+    misfire_grace_seconds late, so look back that far for its scheduled time."""
+    window = dt.timedelta(seconds=schedule.misfire_grace_seconds + 60)
+    return ds_for(schedule, latest_fire_time(schedule, now, window))
+
+
 def recent_scheduled_ds(schedule: ScheduleConfig, now: dt.datetime, count: int) -> list[dt.date]:
     """The ds values of the `count` most recent local days with a fire time at or before `now`,
     oldest first: what a service that had been running would have validated."""

@@ -11,7 +11,7 @@ import pytest
 
 from validator.config import ScheduleConfig, load_job
 from validator.errors import ConfigError
-from validator.scheduling import cron_trigger, ds_for, latest_fire_time, recent_scheduled_ds
+from validator.scheduling import cron_trigger, ds_for, ds_of_fire, latest_fire_time, recent_scheduled_ds
 
 UTC = dt.UTC
 
@@ -81,3 +81,11 @@ def test_catch_up_looks_at_the_most_recent_scheduled_days() -> None:
     assert recent_scheduled_ds(weekly, _at("2026-11-30T07:00:00+00:00"), 2) == [
         dt.date(2026, 11, 23), dt.date(2026, 11, 30)]
     assert recent_scheduled_ds(daily, _at("2026-11-30T07:00:00+00:00"), 0) == []
+
+
+def test_a_late_fire_within_the_grace_time_keeps_its_own_ds() -> None:
+    schedule = ScheduleConfig(cron="59 23 * * *", timezone="UTC", ds_offset_days=0,
+                              misfire_grace_seconds=300)
+    # The 23:59 fire of 11-04, handled 90 s late (after midnight), still checks 11-04.
+    assert ds_of_fire(schedule, _at("2026-11-05T00:01:29+00:00")) == dt.date(2026, 11, 4)
+    assert ds_of_fire(schedule, _at("2026-11-04T23:59:00.5+00:00")) == dt.date(2026, 11, 4)

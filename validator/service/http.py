@@ -9,6 +9,7 @@ import hmac
 import http.server
 import json
 import logging
+import time
 import urllib.parse
 from typing import Any
 
@@ -65,7 +66,12 @@ class Api:
         store = self.state.env.open_store(self.state.env.artifact_root)
 
         def run_now(j: Job, day: dt.date) -> RunRecord:
+            deadline = time.monotonic() + self.gate_timeout_seconds  # one limit for the request
             while True:
+                if self.state.job(j.name) is None:
+                    raise DqvError(f"job '{j.name}' was removed by a reload")
+                if time.monotonic() > deadline:
+                    raise DqvError(f"no verdict within {self.gate_timeout_seconds:g} s; ask again later")
                 future = self.state.submit(j.name, [day], "gate")
                 if future is not None:
                     record = future.result(timeout=self.gate_timeout_seconds)
@@ -107,6 +113,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        # Served text holds data values: never sniff it into HTML, never load anything.
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
         if status == 401:
             self.send_header("WWW-Authenticate", 'Bearer realm="dqv"')
         self.end_headers()

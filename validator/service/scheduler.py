@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from validator.config import Job
 from validator.gate import fresh_run
 from validator.records import utc_now
-from validator.scheduling import ds_for, latest_fire_time, recent_scheduled_ds, trigger_for
+from validator.scheduling import ds_of_fire, recent_scheduled_ds, trigger_for
 from validator.service.state import ServiceState
 
 log = logging.getLogger("dqv")
@@ -57,7 +57,7 @@ class JobScheduler:
         job = self.state.job(name)
         if job is None or job.schedule is None:
             return
-        ds = ds_for(job.schedule, latest_fire_time(job.schedule, utc_now()))
+        ds = ds_of_fire(job.schedule, utc_now())
         if self.state.submit(name, [ds], "schedule") is None:
             self.state.metrics.skipped.labels(job=name).inc()
             log.warning("%s: scheduled run for ds=%s skipped: the job is still queued or running",

@@ -134,6 +134,9 @@ class ServiceState:
             record: RunRecord = result.record
         except (DqvError, InterruptedError) as err:  # before the run was recorded (lock, store)
             record = _unrecorded(job, day, str(err))
+        except Exception as err:  # a bug must not vanish in a Future nobody reads
+            log.exception("%s: ds=%s failed", job.name, day)
+            record = _unrecorded(job, day, f"internal error ({err.__class__.__name__}: {err})")
         with self._lock:
             status.running = None
             if tracker._cut:

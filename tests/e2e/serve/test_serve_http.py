@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import pathlib
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -63,6 +64,9 @@ def test_healthz_and_metrics_need_no_token(service: Service) -> None:
     status, health = service.get("/healthz", token=None)
     assert status == 200
     assert health["status"] == "ok" and health["jobs"] == 2 and health["config_error"] is None
+    with urllib.request.urlopen(service.base + "/healthz", timeout=60) as resp:
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
     wait_for("ticker's job metrics",
              lambda: service.metric("dqv_run_outcome", job="ticker", outcome="pass") == 1.0)
     assert service.metric("dqv_service_jobs") == 2.0
