@@ -38,7 +38,11 @@ class RunStore(Protocol):
 
 def latest_passing(runs: list[RunRecord], before_ds: str | None) -> RunRecord | None:
     """The baseline rule, shared by every store: latest ds first, then latest run of that ds;
-    only finished passing runs; a ds later than or equal to the one being checked never counts."""
+    only finished passing runs; a ds later than or equal to the one being checked never counts.
+    A job without partitions (no ds) compares with its latest passing run."""
+    passing = [r for r in runs if r.outcome is not None and r.outcome.is_passing]
+    if before_ds is None and not any(r.ds for r in passing):
+        return max(passing, key=lambda r: r.started_at, default=None)
     candidates = [r for r in runs if r.outcome is not None and r.outcome.is_passing
                   and r.ds is not None and (before_ds is None or r.ds < before_ds)]
     if not candidates:

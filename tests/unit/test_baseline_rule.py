@@ -48,3 +48,11 @@ def test_a_rerun_that_could_not_evaluate_does_not_revoke_a_day() -> None:
     rerun = _run("b2", "2026-11-02", Outcome.NOT_EVALUATED, "2026-11-09T01")
     best = latest_passing([*RUNS, rerun], "2026-11-06")
     assert best is not None and best.run_id == "b"
+
+
+def test_a_job_without_partitions_compares_with_its_latest_passing_run() -> None:
+    runs = [_run("x1", None, Outcome.PASS, "2026-11-01T01"),  # type: ignore[arg-type]
+            _run("x2", None, Outcome.BLOCK, "2026-11-02T01"),  # type: ignore[arg-type]
+            _run("x3", None, None, "2026-11-03T01")]  # type: ignore[arg-type]
+    best = latest_passing(runs, None)
+    assert best is not None and best.run_id == "x1"

@@ -64,3 +64,17 @@ def test_schema_with_undefined_domain_is_refused(tmp_path: pathlib.Path) -> None
     path.write_text('feature { name: "c" type: BYTES domain: "nope" }\n')
     with pytest.raises(ConfigError, match="names domain 'nope', which is not defined"):
         load_schema(path)
+
+
+def test_a_glob_skips_marker_files(tmp_path: pathlib.Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from validator.config import LocalSource
+    from validator.sources.local import LocalFileSource
+
+    pq.write_table(pa.table({"a": [1]}), tmp_path / "part-0.parquet")
+    (tmp_path / "_SUCCESS").write_text("")
+    (tmp_path / ".part-0.parquet.crc").write_text("x")
+    source = LocalFileSource(LocalSource(kind="local", path="*"), tmp_path)
+    assert [pathlib.Path(f).name for f in source.files(None)] == ["part-0.parquet"]

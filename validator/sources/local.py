@@ -62,7 +62,10 @@ class LocalFileSource:
         endings = _EXTENSIONS[self.config.format] if self.config.format else sum(
             _EXTENSIONS.values(), ())
         if glob.has_magic(base):
-            found = sorted(p for p in glob.glob(base, recursive=True) if pathlib.Path(p).is_file())
+            # Skip the markers Spark and Hive leave beside the data (_SUCCESS, .crc files).
+            found = sorted(p for p in glob.glob(base, recursive=True) if pathlib.Path(p).is_file()
+                           and not pathlib.Path(p).name.startswith((".", "_"))
+                           and (self.config.format or p.lower().endswith(endings)))
         elif pathlib.Path(base).is_dir():
             found = sorted(str(p) for p in pathlib.Path(base).rglob("*")
                            if p.is_file() and p.name.lower().endswith(endings)
