@@ -70,8 +70,14 @@ def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler)
         state.metrics.reloads.labels(result="error").inc()
         log.error("reload failed: %s; keeping the previous configuration", err)
         return
-    scheduler.apply(jobs)  # first: once /jobs shows the new jobs, their schedules are in force
-    state.replace_jobs(jobs)
+    try:
+        scheduler.apply(jobs)  # first: once /jobs shows the new jobs, their schedules are in force
+        state.replace_jobs(jobs)
+    except Exception as err:  # a store or I/O error must not take the running service down
+        state.config_error = f"reload failed: {err}"
+        state.metrics.reloads.labels(result="error").inc()
+        log.exception("reload failed; the service keeps running")
+        return
     state.metrics.reloads.labels(result="ok").inc()
     log.info("reloaded %d job(s): %s", len(jobs), ", ".join(sorted(jobs)))
 
