@@ -124,45 +124,55 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
         (finding,) = _findings(anomalies, SeverityConfig(), [])
         blocked = dataclasses.replace(finding, severity=Severity.ERROR)
         return Verdict(Outcome.BLOCK, (blocked,), anomalies, ())
-    else:
-        anomalies = tfdv.validate_statistics(
-            statistics, schema, environment=environment,
-            previous_statistics=baseline, serving_statistics=None)
-        if reference is not None:
-            skew = tfdv.validate_statistics(reference, schema, environment=None,
-                                            serving_statistics=statistics)
-            _merge_skew(anomalies, skew)
-        _invalid_value_findings(statistics, anomalies)
+    anomalies = tfdv.validate_statistics(
+        statistics, schema, environment=environment,
+        previous_statistics=baseline, serving_statistics=None)
+    skew_from: dict[str, int] = {}
+    if reference is not None:
+        skew = tfdv.validate_statistics(reference, schema, environment=None,
+                                        serving_statistics=statistics)
+        skew_from = _merge_skew(anomalies, skew)
+    _invalid_value_findings(statistics, anomalies)
     measurements = _measurements(anomalies)
-    findings = _findings(anomalies, policy, measurements)
+    findings = _findings(anomalies, policy, measurements, skew_from)
     if waivers:
         findings = list(apply_waivers(findings, waivers, reference_date(as_of)))
     return Verdict(outcome_of(findings), tuple(findings), anomalies, tuple(measurements))
 
 
-def _merge_skew(anomalies: anomalies_pb2.Anomalies, skew: anomalies_pb2.Anomalies) -> None:
+def _merge_skew(anomalies: anomalies_pb2.Anomalies, skew: anomalies_pb2.Anomalies
+                ) -> dict[str, int]:
+    """Append the skew reasons; return, per feature, the index where its skew reasons start
+    (a comparator anomaly is drift before it and skew from it on)."""
+    skew_from: dict[str, int] = {}
     for name, info in skew.anomaly_info.items():
         for reason in info.reason:
             if reason.type == anomalies_pb2.AnomalyInfo.SCHEMA_TRAINING_SERVING_SKEW or \
                     _TYPE_NAME(reason.type).startswith("COMPARATOR_"):
                 target = anomalies.anomaly_info[name]
+                skew_from.setdefault(name, len(target.reason))
                 target.path.CopyFrom(info.path)
                 target.severity = max(target.severity, info.severity)
                 target.reason.add().CopyFrom(reason)
     anomalies.drift_skew_info.extend(i for i in skew.drift_skew_info if i.skew_measurements)
+    return skew_from
 
 
 def _findings(anomalies: anomalies_pb2.Anomalies, policy: SeverityConfig,
-              measurements: list[Measurement]) -> list[Finding]:
-    by_feature = {(m.feature, m.kind): m for m in measurements if m.value > m.threshold}
+              measurements: list[Measurement], skew_from: dict[str, int] | None = None
+              ) -> list[Finding]:
+    skew_from = skew_from or {}
+    by_feature = {(m.feature, m.comparison, m.kind): m for m in measurements
+                  if m.value > m.threshold}
     items = [(name, info) for name, info in anomalies.anomaly_info.items()]
     if anomalies.dataset_anomaly_info.reason:
         items.append((DATASET, anomalies.dataset_anomaly_info))
     findings = []
     for name, info in sorted(items, key=lambda item: item[0]):
-        for reason in info.reason:
+        for index, reason in enumerate(info.reason):
             kind = _TYPE_NAME(reason.type)
-            measured = by_feature.get((name, _COMPARATOR_KIND.get(kind, "")))
+            comparison = "skew" if index >= skew_from.get(name, len(info.reason)) else "drift"
+            measured = by_feature.get((name, comparison, _COMPARATOR_KIND.get(kind, "")))
             findings.append(Finding(
                 feature=name,
                 anomaly_type=kind,

@@ -121,3 +121,18 @@ def test_unparseable_values_become_unexpected_data_type() -> None:
     (finding,) = verdict.findings
     assert finding.anomaly_type == "UNEXPECTED_DATA_TYPE"
     assert finding.description == "3 value(s) do not parse as INT, e.g. 'n/a', 'unknown'."
+
+
+def test_drift_and_skew_on_one_feature_carry_their_own_measurements() -> None:
+    schema = schema_pb2.Schema()
+    schema.CopyFrom(SCHEMA)
+    country = next(f for f in schema.feature if f.name == "country")
+    country.skew_comparator.infinity_norm.threshold = 0.1
+    verdict = validate(_stats(18, 90, 10), schema, NO_RULES,
+                       baseline=_stats(18, 60, 40), reference=_stats(18, 50, 50))
+    found = [f for f in verdict.findings if f.anomaly_type == "COMPARATOR_L_INFTY_HIGH"]
+    assert len(found) == 2
+    drift = next(f for f in found if "previous" in f.description)
+    skew = next(f for f in found if "previous" not in f.description)
+    assert drift.value is not None and abs(drift.value - 0.3) < 1e-9
+    assert skew.value is not None and abs(skew.value - 0.4) < 1e-9
