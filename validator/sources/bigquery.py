@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -183,8 +184,20 @@ class BigQueryTableSource:
         bq_sql.check_cost(estimate, self.config.maximum_bytes_billed, "the query")
         config = bigquery.QueryJobConfig(query_parameters=params,
                                          maximum_bytes_billed=self.config.maximum_bytes_billed)
-        job = self._call("running the query", lambda: bq.query(
-            sql, job_config=config, retry=None, job_retry=None, timeout=timeout))
+        # One job id for every attempt: a retry after a lost answer finds the job the first
+        # attempt created instead of starting (and billing) the query twice.
+        job_id = f"dqv_{uuid.uuid4().hex}"
+
+        def submit() -> Any:
+            from google.api_core import exceptions as gexc
+
+            try:
+                return bq.query(sql, job_config=config, job_id=job_id, retry=None, job_retry=None,
+                                timeout=timeout)
+            except gexc.Conflict:
+                return bq.get_job(job_id, timeout=timeout)
+
+        job = self._call("running the query", submit)
         self._call("running the query", lambda: job.result(timeout=None))
         stats.extra["query_job_id"] = job.job_id
         stats.extra["bytes_billed"] = int(job.total_bytes_billed or 0)
