@@ -99,15 +99,21 @@ class PushgatewayObserver:
                                 "job's metrics.pushgateway_url") from None
 
 
+def check_metrics_settings(job: Job, environ: Mapping[str, str] = os.environ) -> None:
+    """Strict metrics need somewhere to push; checked when jobs load (dqv serve refuses the
+    config) and again when a run builds its observers."""
+    if job.metrics.strict and pushgateway_url(job, environ) is None:
+        raise ConfigError(f"metrics.strict is set but no Pushgateway URL is configured; set "
+                          f"{ENV_URL} or metrics.pushgateway_url", file=str(job.file),
+                          field="metrics.strict")
+
+
 def metrics_observer(job: Job, settings: RunSettings,
                      environ: Mapping[str, str] = os.environ) -> PushgatewayObserver | None:
     """The observer when a Pushgateway is configured, else None (metrics are off)."""
+    check_metrics_settings(job, environ)
     url = pushgateway_url(job, environ)
     if url is None:
-        if job.metrics.strict:
-            raise ConfigError(f"metrics.strict is set but no Pushgateway URL is configured; set "
-                              f"{ENV_URL} or metrics.pushgateway_url", file=str(job.file),
-                              field="metrics.strict")
         return None
     return PushgatewayObserver(url, open_store(settings.artifact_root),
                                timeout_seconds=job.metrics.timeout_seconds)

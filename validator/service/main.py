@@ -47,7 +47,12 @@ def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
     files = all_job_files(project_dir)
     if not files:
         raise ConfigError(f"no job files found in {project_dir / 'jobs'}")
-    return {job.name: job for job in (load_job(f) for f in files)}
+    from validator.pushgateway import check_metrics_settings
+
+    jobs = {job.name: job for job in (load_job(f) for f in files)}
+    for job in jobs.values():
+        check_metrics_settings(job)  # else every run of the job would end not evaluated
+    return jobs
 
 
 def _run_env(root: pathlib.Path) -> RunEnv:
