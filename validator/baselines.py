@@ -25,7 +25,7 @@ from validator.records import RunRecord
 from validator.store import RunStore
 
 log = logging.getLogger("dqv")
-STATS_FILE = "FeatureStats.pb"  # as TFX StatisticsGen names it (validator.statistics.STATS_FILE)
+STATS_FILE = "FeatureStats.pb"  # as TFX StatisticsGen names it
 _IN_FOLDER = (STATS_FILE, f"Split-train/{STATS_FILE}", f"Split-eval/{STATS_FILE}")
 
 

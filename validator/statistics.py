@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
+from validator.baselines import STATS_FILE as STATS_FILE  # one name; baselines is TF-free
 from validator.errors import DataError
 from validator.tfdv_batches import InvalidValues
 from validator.tfdv_runtime import import_tfdv
@@ -22,7 +23,6 @@ from validator.tfdv_runtime import import_tfdv
 tfdv = import_tfdv()
 from tensorflow_data_validation.statistics import stats_impl  # noqa: E402  (after the quiet import)
 
-STATS_FILE = "FeatureStats.pb"  # the name TFX StatisticsGen writes
 INVALID_COUNT = "dqv_invalid_values"
 INVALID_EXAMPLES = "dqv_invalid_examples"
 INVALID_EXPECTED = "dqv_expected_type"
@@ -96,9 +96,3 @@ def num_examples(stats: statistics_pb2.DatasetFeatureStatisticsList) -> int:
 def write_statistics(stats: statistics_pb2.DatasetFeatureStatisticsList, path: pathlib.Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(stats.SerializeToString())
-
-
-def read_statistics(path: pathlib.Path) -> statistics_pb2.DatasetFeatureStatisticsList:
-    stats = statistics_pb2.DatasetFeatureStatisticsList()
-    stats.ParseFromString(path.read_bytes())
-    return stats
