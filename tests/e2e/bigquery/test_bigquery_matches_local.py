@@ -79,10 +79,10 @@ def test_same_verdict_and_anomalies_as_local_files(sample_runs: dict[str, Any],
 @pytest.mark.parametrize("ds", ["2026-11-03", "2026-11-07", "2026-11-09"])
 def test_same_statistics_as_local_files(sample_runs: dict[str, Any],
                                         sharded_runs: dict[str, dict[str, Any]], ds: str) -> None:
-    from validator.statistics import read_statistics
+    from validator.baselines import read_statistics
 
-    local = read_statistics(pathlib.Path(sample_runs[ds]["record"]["statistics"]))
-    bq = read_statistics(pathlib.Path(sharded_runs[ds]["statistics"]))
+    local = read_statistics(sample_runs[ds]["record"]["statistics"])
+    bq = read_statistics(sharded_runs[ds]["statistics"])
     by_path = {tuple(f.path.step): f for f in bq.datasets[0].features}
     assert bq.datasets[0].num_examples == local.datasets[0].num_examples
     for feature in local.datasets[0].features:
