@@ -13,7 +13,7 @@ from typing import Any
 from validator.errors import DeliveryError
 from validator.outcome import Outcome
 from validator.report.data import DayReport, JobReport
-from validator.slack.blocks import Limits, Message
+from validator.slack.blocks import Limits, Message, pack_sections
 from validator.slack.mrkdwn import code, escape
 
 ICON = {Outcome.BLOCK: "🔴", Outcome.NOT_EVALUATED: "⚫", Outcome.WARN: "🟡", Outcome.PASS: "✅"}
@@ -41,26 +41,6 @@ def _job_line(job: JobReport) -> str:
     return f"{head} — {counts}: {items}{more}" if items else f"{head} — {counts}"
 
 
-def _pack(lines: list[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
-    """Lines into at most `max_sections` section texts within the size limit; how many
-    lines were left out."""
-    sections: list[str] = []
-    current = ""
-    for used, line in enumerate(lines):
-        line = line[: limits.max_section_chars]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= limits.max_section_chars:
-            current = candidate
-            continue
-        sections.append(current)
-        if len(sections) >= max_sections:
-            return sections, len(lines) - used
-        current = line
-    if current:
-        sections.append(current)
-    return sections, 0
-
-
 def _passed_line(jobs: list[JobReport], limits: Limits) -> str:
     text = f"{ICON[Outcome.PASS]} *Passed*: "
     names = [escape(j.info.name, 100) for j in jobs]
@@ -81,7 +61,7 @@ def digest_message(report: DayReport, report_location: str, limits: Limits = SLA
     problems = [j for j in report.jobs if j.outcome is not Outcome.PASS]  # already worst first
     passed = [j for j in report.jobs if j.outcome is Outcome.PASS]
     fixed = 5  # header, summary, passed, "and N more", context
-    sections, left_out = _pack([_job_line(j) for j in problems], limits, limits.max_blocks - fixed)
+    sections, left_out = pack_sections([_job_line(j) for j in problems], limits, limits.max_blocks - fixed)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}},
         _section(f"*{len(report.jobs)} job run(s)*: {summary}"),

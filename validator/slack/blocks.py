@@ -155,12 +155,13 @@ def _locations(facts: AlertFacts) -> str:
     return " · ".join(parts)
 
 
-def _pack(lines: Sequence[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
+def pack_sections(lines: Sequence[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
     """Lines joined into at most `max_sections` texts of at most max_section_chars each;
-    returns the texts and how many lines did not fit."""
+    returns the texts and how many lines did not fit. Shared by alerts and the digest."""
     sections: list[str] = []
     current = ""
     for used, line in enumerate(lines):
+        line = line[: limits.max_section_chars]  # one overlong line must not break the limit
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) <= limits.max_section_chars:
             current = candidate
@@ -179,7 +180,7 @@ def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     findings = ordered(facts.findings)
     listed = findings[: limits.max_listed]
     fixed = 4  # header, summary, "and N more", locations
-    sections, unfit = _pack([finding_line(f, limits) for f in listed], limits,
+    sections, unfit = pack_sections([finding_line(f, limits) for f in listed], limits,
                             max(limits.max_blocks - fixed, 1))
     left_out = unfit + len(findings) - len(listed)
     blocks: list[dict[str, Any]] = [
