@@ -47,7 +47,7 @@ lint: install
 	$(BIN)/mypy validator
 
 bench: install bq-emulator
-	$(BIN)/python -m validator.bench
+	$(BIN)/python -m tests.bench.main
 
 clean:
 	rm -rf $(VENV) dqv-artifacts .pytest_cache

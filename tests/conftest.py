@@ -25,7 +25,7 @@ def dqv(*args: str, cwd: pathlib.Path = REPO, env: dict[str, str] | None = None,
         timeout: float = 600, check_exit: int | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess, the way users and schedulers do."""
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "validator.cli", *args], cwd=cwd, env=full_env,
+    proc = subprocess.run([sys.executable, "-m", "validator.cli.main", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
     if check_exit is not None and proc.returncode != check_exit:
         raise AssertionError(f"dqv {' '.join(args)} exited {proc.returncode}, expected "

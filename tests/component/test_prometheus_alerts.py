@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from validator.metrics import METRIC_NAMES
+from validator.notify.metrics import METRIC_NAMES
 
 PROMETHEUS = REPO / "alerts" / "prometheus"
 RULES = PROMETHEUS / "rules.yml"

@@ -10,15 +10,15 @@ import pytest
 
 from tests.conftest import REPO
 from tests.support.slack_standin import SlackStandin, channel_id, server_error, slack_error
-from validator.config import Job, load_job
+from validator.config.job import Job, load_job
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
 from validator.errors import DeliveryError
-from validator.outcome import Outcome
-from validator.records import RunRecord
-from validator.runner import RunResult
-from validator.slack.mlmd_state import MlmdAlertStore
-from validator.slack.notifier import SlackNotifier
-from validator.slack.routes import Routes
-from validator.slack.transport import SlackSettings, build_transport
+from validator.notify.slack.mlmd_state import MlmdAlertStore
+from validator.notify.slack.notifier import SlackNotifier
+from validator.notify.slack.routes import Routes
+from validator.notify.slack.transport import SlackSettings, build_transport
+from validator.run.runner import RunResult
 
 TOKEN = "xoxb-component-test"
 
@@ -181,7 +181,7 @@ def test_two_notifiers_at_once_deliver_each_waiting_message_once(
         slack_standin: SlackStandin, tmp_path: pathlib.Path, job: Job) -> None:
     import threading
 
-    from validator.slack.setup import outbox_lock
+    from validator.notify.slack.setup import outbox_lock
 
     def locked() -> SlackNotifier:
         parsed = Routes.model_validate({"routes": [{"channel": "#ml-data-quality"}]})

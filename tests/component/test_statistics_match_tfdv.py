@@ -18,13 +18,13 @@ import pytest
 from google.protobuf import json_format
 
 from tests.conftest import REPO
-from validator.config import LocalSource
-from validator.schema_io import load_schema
+from validator.config.job import LocalSource
+from validator.config.schema_io import load_schema
 from validator.sources.base import ReadStats
 from validator.sources.local import LocalFileSource
-from validator.statistics import StatisticsAccumulator, stats_options
-from validator.tfdv_batches import BatchConverter
-from validator.tfdv_runtime import import_tfdv
+from validator.stats.accumulate import StatisticsAccumulator, stats_options
+from validator.stats.convert import BatchConverter
+from validator.stats.tfdv_runtime import import_tfdv
 
 SCHEMA = REPO / "schemas" / "training_events.pbtxt"
 

@@ -59,7 +59,7 @@ def test_kfp_step_runs_the_gate_command(gate_env: pathlib.Path) -> None:
 
 
 def test_tfx_component_function_raises_on_block(gate_env: pathlib.Path) -> None:
-    from validator.api import DataQualityBlocked
+    from validator.run.api import DataQualityBlocked
 
     tfx_example = _load("tfx_gate_component")
     assert tfx_example.run_gate("training_events", "2026-11-02")["outcome"] == "pass"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import dqv
-from validator.api import DataQualityBlocked, GateOptions, check, require_pass
-from validator.outcome import Outcome
+from validator.core.outcome import Outcome
+from validator.run.api import DataQualityBlocked, GateOptions, check, require_pass
 
 
 def _gate(project: pathlib.Path, ds: str, *extra: str) -> tuple[int, dict[str, Any]]:

@@ -19,8 +19,8 @@ from tests.support.slack_standin import (
     rate_limited,
     server_error,
 )
-from validator.slack.mlmd_state import MlmdAlertStore
-from validator.slack.mrkdwn import unescape
+from validator.notify.slack.mlmd_state import MlmdAlertStore
+from validator.notify.slack.mrkdwn import unescape
 
 TOKEN = "xoxb-1234-5678-dqvSECRETtokenVALUE"
 CHANNEL = "#ml-data-quality"

@@ -1,5 +1,5 @@
 """A local BigQuery for the tests: the `local-bigquery` emulator (installed by
-scripts/bq-emulator.sh into .venv-bqemu; started by validator/bq_emulator.py) on free loopback
+scripts/bq-emulator.sh into .venv-bqemu; started by tests/support/bq_emulator.py) on free loopback
 ports, driven by the real google-cloud-bigquery and Storage Read clients.
 
 Started once per session with a temporary --data-dir and HOME (DuckDB's extensions are copied
@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from validator.bq_emulator import Emulator, load_arrow, start, stop
+from tests.support.bq_emulator import Emulator, load_arrow, start, stop
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PROJECT = "dqv-test"

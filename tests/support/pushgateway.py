@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from validator.bq_emulator import free_port  # one loopback-port finder for every test service
+from tests.support.bq_emulator import free_port  # one loopback-port finder for every test service
 
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

@@ -33,9 +33,9 @@ def sample_job(name: str, severity: str, path: str = "sample_data/training_event
 
 def run_days(project: pathlib.Path, root: pathlib.Path, jobs: list[str], days: list[str]) -> None:
     """Run each job for each ds, in order, in this process (one TFDV import for all)."""
-    from validator.config import find_job, load_job
-    from validator.runner import RunSettings, run_job
-    from validator.store import open_store
+    from validator.config.job import find_job, load_job
+    from validator.history.store import open_store
+    from validator.run.runner import RunSettings, run_job
 
     store = open_store(root)
     settings = RunSettings(artifact_root=root, progress=False)
@@ -104,11 +104,11 @@ def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: 
     days of each job; earlier days reuse them (they only feed the trend charts)."""
     import pandas as pd
 
-    from validator.outcome import Outcome
-    from validator.records import RunRecord
-    from validator.statistics import write_statistics
-    from validator.store import FileRunStore
-    from validator.tfdv_runtime import import_tfdv
+    from validator.core.outcome import Outcome
+    from validator.core.record import RunRecord
+    from validator.history.store import FileRunStore
+    from validator.stats.accumulate import write_statistics
+    from validator.stats.tfdv_runtime import import_tfdv
 
     tfdv = import_tfdv()
     rng = random.Random(7)

@@ -146,7 +146,7 @@ def start_service(project: pathlib.Path, *args: str, token: str | None = None,
     if token:
         full_env["DQV_SERVE_TOKEN"] = token
     with log_path.open("wb") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "validator.cli", "serve", "--port", "0",
+        proc = subprocess.Popen([sys.executable, "-m", "validator.cli.main", "serve", "--port", "0",
                                  "--project-dir", str(project), "--artifact-root", str(root), *args],
                                 cwd=project, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
     try:

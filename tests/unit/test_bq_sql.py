@@ -8,10 +8,10 @@ import pathlib
 
 import pytest
 
-from validator.bq_clients import endpoint_from, parse_endpoint
-from validator.config import load_job
+from validator.config.job import load_job
 from validator.errors import ConfigError, DataError
-from validator.sources import bq_sql
+from validator.sources.bigquery import sql as bq_sql
+from validator.sources.bigquery.clients import endpoint_from, parse_endpoint
 
 DS = dt.date(2026, 11, 7)
 
@@ -130,9 +130,9 @@ def test_job_errors_name_line_and_field(tmp_path: pathlib.Path, text: str, line:
 
 
 def _source(retries: int = 1) -> object:
-    from validator.bq_clients import BigQueryClients
-    from validator.config import BigQuerySource
-    from validator.sources.bigquery import BigQueryTableSource
+    from validator.config.job import BigQuerySource
+    from validator.sources.bigquery.clients import BigQueryClients
+    from validator.sources.bigquery.source import BigQueryTableSource
 
     config = BigQuerySource(kind="bigquery", table="d.t", retries=retries)
     # No server is called here: only how errors are classified and retried.

@@ -7,9 +7,9 @@ import pathlib
 import pytest
 
 from tests.conftest import REPO
-from validator.config import load_job
+from validator.config.job import load_job
+from validator.config.schema_io import load_schema
 from validator.errors import ConfigError
-from validator.schema_io import load_schema
 
 GOOD = (REPO / "jobs" / "training_events.yaml").read_text()
 
@@ -70,7 +70,7 @@ def test_a_glob_skips_marker_files(tmp_path: pathlib.Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from validator.config import LocalSource
+    from validator.config.job import LocalSource
     from validator.sources.local import LocalFileSource
 
     pq.write_table(pa.table({"a": [1]}), tmp_path / "part-0.parquet")

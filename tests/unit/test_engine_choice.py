@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from validator.engines import AUTO_BEAM_ROWS, pick, runner_of
-from validator.tfdv_batches import MAX_EXAMPLES, InvalidValues
+from validator.stats.convert import MAX_EXAMPLES, InvalidValues
 
 DATAFLOW = ["--runner=DataflowRunner", "--project=p", "--region=europe-west4"]
 

@@ -25,7 +25,7 @@ def _modules_after(code: str) -> str:
 def test_help_does_not_import_tensorflow() -> None:
     heavy = _modules_after("""
         import contextlib, io, sys
-        from validator.cli import main
+        from validator.cli.main import main
         with contextlib.redirect_stdout(io.StringIO()):
             try:
                 main(["--help"])
@@ -41,7 +41,7 @@ def test_config_error_does_not_import_tensorflow(tmp_path) -> None:  # type: ign
     bad.write_text("name: bad\nschema: s.pbtxt\nsource: {kind: local, path: x}\nextra: 1\n")
     heavy = _modules_after(f"""
         import sys
-        from validator.cli import main
+        from validator.cli.main import main
         code = main(["run", {str(bad)!r}, "--ds", "2026-11-01"])
         assert code == 2, code
     """)
@@ -51,7 +51,7 @@ def test_config_error_does_not_import_tensorflow(tmp_path) -> None:  # type: ign
 def test_validate_config_does_not_import_tensorflow() -> None:
     heavy = _modules_after("""
         import sys
-        from validator.cli import main
+        from validator.cli.main import main
         assert main(["validate-config"]) == 0
     """)
     assert heavy == ""

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from validator.config import Job, Waiver
+from validator.config.job import Job, Waiver
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
 from validator.errors import ConfigError
-from validator.gate import evaluate, fresh_run, parse_max_age, verdict_from_record
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.run.gate import evaluate, fresh_run, parse_max_age, verdict_from_record
 
 DS = dt.date(2026, 11, 8)
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)

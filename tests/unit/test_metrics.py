@@ -12,14 +12,14 @@ from prometheus_client import CollectorRegistry
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from tests.conftest import REPO
-from validator.config import load_job
+from validator.config.job import load_job
+from validator.core.outcome import Outcome, Severity
+from validator.core.record import RunRecord
 from validator.errors import ConfigError
-from validator.metrics import METRICS, MetricContext, build_registry, last_passing_at, missing_ratios
-from validator.outcome import Outcome, Severity
-from validator.pushgateway import pushgateway_url, redact, strict_exit_code
-from validator.records import RunRecord
-from validator.runner import RunResult
-from validator.validation import Finding, Measurement, Verdict
+from validator.notify.metrics import METRICS, MetricContext, build_registry, last_passing_at, missing_ratios
+from validator.notify.pushgateway import pushgateway_url, redact, strict_exit_code
+from validator.run.runner import RunResult
+from validator.validation.validate import Finding, Measurement, Verdict
 
 FEATURES = ("age", "country", "device")
 STATS = text_format.Parse("""

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from validator.config import SeverityConfig, SeverityRule
-from validator.outcome import Outcome, Severity
-from validator.policy import severity_for
+from validator.config.job import SeverityConfig, SeverityRule
+from validator.core.outcome import Outcome, Severity
+from validator.core.policy import severity_for
 
 E, W, IGN = Severity.ERROR, Severity.WARNING, Severity.IGNORE
 

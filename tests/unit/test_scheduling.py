@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from validator.config import ScheduleConfig, load_job
+from validator.config.job import ScheduleConfig, load_job
+from validator.config.schedule import cron_trigger, ds_for, ds_of_fire, latest_fire_time, recent_scheduled_ds
 from validator.errors import ConfigError
-from validator.scheduling import cron_trigger, ds_for, ds_of_fire, latest_fire_time, recent_scheduled_ds
 
 UTC = dt.UTC
 

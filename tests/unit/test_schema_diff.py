@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator.schema_tools import diff
+from validator.cli.schema import diff
 
 CURATED = text_format.Parse("""
 feature { name: "age" type: INT int_domain { min: 0 max: 120 } }

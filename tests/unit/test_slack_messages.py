@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from validator.core.outcome import Outcome
 from validator.errors import ConfigError
-from validator.outcome import Outcome
-from validator.slack.blocks import AlertFacts, Limits, alert_message, finding_line, resolved_message
-from validator.slack.mrkdwn import ZWSP, code, escape, unescape
-from validator.slack.plan import PlanInput, plan
-from validator.slack.routes import ChannelFindings, Routes, load_routes, split_by_channel
-from validator.slack.state import Thread, alert_key
+from validator.notify.slack.blocks import AlertFacts, Limits, alert_message, finding_line, resolved_message
+from validator.notify.slack.mrkdwn import ZWSP, code, escape, unescape
+from validator.notify.slack.plan import PlanInput, plan
+from validator.notify.slack.routes import ChannelFindings, Routes, load_routes, split_by_channel
+from validator.notify.slack.state import Thread, alert_key
 
 
 def finding(feature: str, anomaly: str = "ENUM_TYPE_UNEXPECTED_STRING_VALUES", severity: str = "error",

@@ -8,7 +8,7 @@ import pyarrow as pa
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from validator.tfdv_batches import BatchConverter
+from validator.stats.convert import BatchConverter
 
 SCHEMA = text_format.Parse("""
 feature { name: "age" type: INT }

@@ -10,7 +10,7 @@ import pyarrow as pa
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2
 
-from validator.tfdv_batches import BatchConverter
+from validator.stats.convert import BatchConverter
 
 SCHEMA = text_format.Parse("""
 feature {
@@ -65,7 +65,7 @@ def test_bignumeric_becomes_float() -> None:
 
 
 def test_nested_invalid_values_land_on_the_nested_feature() -> None:
-    from validator.statistics import INVALID_COUNT, attach_invalid_values, compute_statistics
+    from validator.stats.accumulate import INVALID_COUNT, attach_invalid_values, compute_statistics
 
     struct = pa.array([{"x": "1.5", "y": "a"}, {"x": "$3", "y": "b"}],
                       pa.struct([("x", pa.string()), ("y", pa.string())]))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator.config import SeverityConfig, SeverityRule
-from validator.outcome import Outcome, Severity
-from validator.statistics import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED
-from validator.validation import DATASET, validate
+from validator.config.job import SeverityConfig, SeverityRule
+from validator.core.outcome import Outcome, Severity
+from validator.stats.accumulate import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED
+from validator.validation.validate import DATASET, validate
 
 SCHEMA = text_format.Parse("""
 feature { name: "age" type: INT int_domain { min: 0 max: 120 }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from validator.outcome import Outcome
-from validator.records import RunRecord
-from validator.render import run_summary
-from validator.slack.blocks import finding_line
+from validator.cli.render import run_summary
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.notify.slack.blocks import finding_line
 
 WAIVED = {"feature": "age", "anomaly_type": "INT_TYPE_SMALL_INT", "severity": "warning",
           "short_description": "Out-of-range values", "description": "Unexpectedly small value: -1.",

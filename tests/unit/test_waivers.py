@@ -11,13 +11,13 @@ import pytest
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator.config import SeverityConfig, Waiver, load_job
+from validator.cli.render import waiver_lines
+from validator.config.job import SeverityConfig, Waiver, load_job
+from validator.core.findings import Finding
+from validator.core.outcome import Outcome, Severity
+from validator.core.waivers import apply_waivers, reference_date
 from validator.errors import ConfigError
-from validator.findings import Finding
-from validator.outcome import Outcome, Severity
-from validator.render import waiver_lines
-from validator.validation import validate
-from validator.waivers import apply_waivers, reference_date
+from validator.validation.validate import validate
 
 SCHEMA = text_format.Parse("""
 feature { name: "age" type: INT int_domain { min: 0 max: 120 }

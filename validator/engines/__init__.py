@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator.progress import Progress
+from validator.engines.progress import Progress
 from validator.sources.base import ReadStats, Source
 
 log = logging.getLogger("dqv")

@@ -35,14 +35,14 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator import statistics as stats_lib
 from validator.engines.local import merge_invalid
+from validator.engines.progress import Progress
 from validator.engines.shards import split_local
 from validator.errors import ConfigError, DataError
-from validator.progress import Progress
 from validator.sources.base import ReadStats, Source
 from validator.sources.local import LocalFileSource
-from validator.tfdv_batches import BatchConverter, InvalidValues
+from validator.stats import accumulate as stats_lib
+from validator.stats.convert import BatchConverter, InvalidValues
 
 log = logging.getLogger("dqv")
 tfdv = stats_lib.tfdv
@@ -76,8 +76,8 @@ def read_transform(source: Source, ds: dt.date | None, spread: bool = True) -> b
     source's own `beam_read(ds)`."""
     if isinstance(source, LocalFileSource):
         return read_local(source, ds, spread)
-    from validator.engines.beam_bigquery import bigquery_read_spec, read_bigquery
-    from validator.sources.bigquery import BigQueryTableSource
+    from validator.sources.bigquery.beam_read import bigquery_read_spec, read_bigquery
+    from validator.sources.bigquery.source import BigQueryTableSource
 
     if isinstance(source, BigQueryTableSource):
         return read_bigquery(bigquery_read_spec(source, ds))

@@ -28,12 +28,12 @@ from typing import Any
 import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
-from validator import statistics as stats_lib
+from validator.engines.progress import Progress
 from validator.engines.shards import Shard, split_source
 from validator.errors import ConfigError, DataError, DqvError
-from validator.progress import Progress
 from validator.sources.base import ReadStats, Source
-from validator.tfdv_batches import MAX_EXAMPLES, BatchConverter, InvalidValues
+from validator.stats import accumulate as stats_lib
+from validator.stats.convert import MAX_EXAMPLES, BatchConverter, InvalidValues
 
 log = logging.getLogger("dqv")
 # Below this many rows, forking workers costs more than it saves (env DQV_PARALLEL_MIN_ROWS).

@@ -10,10 +10,10 @@ import datetime as dt
 import pathlib
 
 from validator.errors import DataError
+from validator.history.store import RunStore, open_store
 from validator.report.data import DateKind, DayReport, gather, load_job_infos, report_dates
 from validator.report.features import DatasetSummary, summarize
 from validator.report.page import PageOptions, render_page
-from validator.store import RunStore, open_store
 
 __all__ = ["build_report", "default_report_path", "list_report_dates", "read_summary",
            "render_report_for_date", "write_report"]
@@ -22,7 +22,7 @@ __all__ = ["build_report", "default_report_path", "list_report_dates", "read_sum
 def read_summary(path: str) -> DatasetSummary:
     """The report's view of one FeatureStats.pb, local or gs:// (no TensorFlow import for
     local files). Raises OSError when it cannot be read."""
-    from validator.baselines import read_statistics
+    from validator.history.baselines import read_statistics
 
     return summarize(read_statistics(path))
 

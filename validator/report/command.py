@@ -33,7 +33,7 @@ def slack_client() -> Any:
     """A WebClient configured like the Slack notifier's (README "Slack notifications"): token
     and base URL from the environment only, slack_sdk's retry handlers (429 honouring
     Retry-After, 5xx, connection errors)."""
-    from validator.slack.transport import TOKEN_ENV, SlackSettings, web_client
+    from validator.notify.slack.transport import TOKEN_ENV, SlackSettings, web_client
 
     settings = SlackSettings.from_env()
     if not settings.token:
@@ -44,7 +44,7 @@ def slack_client() -> Any:
 def _check_history(root: pathlib.Path) -> None:
     """A mistyped artifact root would otherwise show an empty report (and leave an empty
     metadata store behind): say so instead."""
-    from validator.artifact_fs import exists, is_remote
+    from validator.history.artifact_fs import exists, is_remote
 
     if not os.environ.get("DQV_METADATA") and not is_remote(root) and not exists(root):
         raise DataError(f"no run history: {root} does not exist; check --artifact-root "

@@ -15,11 +15,11 @@ import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
 from validator.errors import ConfigError
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.history.store import RunStore
 from validator.report.features import DatasetSummary, FeatureComparison, compare
-from validator.store import RunStore
 
 log = logging.getLogger("dqv")
 DateKind = Literal["ds", "run_day"]
@@ -86,7 +86,7 @@ class DayReport:
 def load_job_infos(project_dir: pathlib.Path) -> list[JobInfo]:
     """Every job of the project. A job file that does not parse still names a job: the
     report should show the others rather than fail (`dqv validate-config` reports the error)."""
-    from validator.config import all_job_files, load_job
+    from validator.config.job import all_job_files, load_job
 
     infos = []
     for file in all_job_files(project_dir):

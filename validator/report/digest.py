@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from validator.core.outcome import Outcome
 from validator.errors import DeliveryError
-from validator.outcome import Outcome
+from validator.notify.slack.blocks import Limits, Message, pack_sections
+from validator.notify.slack.mrkdwn import code, escape
 from validator.report.data import DayReport, JobReport
-from validator.slack.blocks import Limits, Message, pack_sections
-from validator.slack.mrkdwn import code, escape
 
 ICON = {Outcome.BLOCK: "🔴", Outcome.NOT_EVALUATED: "⚫", Outcome.WARN: "🟡", Outcome.PASS: "✅"}
 LABEL = {Outcome.BLOCK: "blocked", Outcome.NOT_EVALUATED: "not evaluated", Outcome.WARN: "warn",

@@ -12,7 +12,7 @@ import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from validator.records import RunRecord
+from validator.core.record import RunRecord
 from validator.report.data import DayReport, JobReport, waivers
 from validator.report.features import FeatureComparison, FeatureSummary
 from validator.report.svg import distribution_chart, esc, short_number, trend_chart
@@ -46,7 +46,7 @@ code{font-size:12px;overflow-wrap:anywhere}
 def file_link(record: RunRecord, kind: str, path: str) -> str:
     """A link to a run's artifact (`kind`: statistics, anomalies or run): a file:// URI on
     local disk, the gs:// URI itself otherwise."""
-    from validator.artifact_fs import is_remote, uri
+    from validator.history.artifact_fs import is_remote, uri
 
     return uri(path) if is_remote(path) else pathlib.Path(path).resolve().as_uri()
 

@@ -13,12 +13,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from validator import artifact_fs
-from validator.records import RunRecord
+from validator.core.record import RunRecord
+from validator.history import artifact_fs
+from validator.history.store import RunStore
 from validator.report import read_summary
 from validator.report.data import JobInfo, gather, report_dates
 from validator.report.page import PageOptions, esc, render_index, render_page
-from validator.store import RunStore
 
 HTML = "text/html; charset=utf-8"
 RUN_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$")

@@ -15,12 +15,12 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from validator import gate
-from validator.config import Job
+from validator.config.job import Job
+from validator.config.schedule import ds_for
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord, utc_now
 from validator.errors import DqvError
-from validator.outcome import Outcome
-from validator.records import RunRecord, utc_now
-from validator.scheduling import ds_for
+from validator.run import gate
 from validator.service.metrics import ServiceMetrics
 from validator.service.scheduler import JobScheduler
 from validator.service.state import ServiceState

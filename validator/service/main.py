@@ -20,13 +20,13 @@ import sys
 import threading
 from typing import Any
 
-from validator.config import Job, all_job_files, load_job
+from validator.config.job import Job, all_job_files, load_job
 from validator.errors import ConfigError
+from validator.history.store import RunStore, open_store
 from validator.service.http import Api, make_server
 from validator.service.metrics import ServiceMetrics
 from validator.service.scheduler import JobScheduler
 from validator.service.state import RunEnv, ServiceState
-from validator.store import RunStore, open_store
 
 log = logging.getLogger("dqv")
 
@@ -47,7 +47,7 @@ def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
     files = all_job_files(project_dir)
     if not files:
         raise ConfigError(f"no job files found in {project_dir / 'jobs'}")
-    from validator.pushgateway import check_metrics_settings
+    from validator.notify.pushgateway import check_metrics_settings
 
     jobs = {job.name: job for job in (load_job(f) for f in files)}
     for job in jobs.values():
@@ -56,8 +56,8 @@ def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
 
 
 def _run_env(root: pathlib.Path) -> RunEnv:
-    from validator.observers import build_observers
-    from validator.runner import RunSettings, run_job
+    from validator.run.observers import build_observers
+    from validator.run.runner import RunSettings, run_job
 
     settings = RunSettings(artifact_root=root, progress=False)
 

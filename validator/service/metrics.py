@@ -1,5 +1,5 @@
 """The service's own Prometheus metrics, and each job's latest-run metric set (the same
-gauges a batch run pushes to the Pushgateway, validator/metrics.py), in one exposition."""
+gauges a batch run pushes to the Pushgateway, validator/notify/metrics.py), in one exposition."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from validator.config import Job
+from validator.config.job import Job
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
 from validator.errors import ConfigError
-from validator.outcome import Outcome
-from validator.records import RunRecord
-from validator.store import RunStore
+from validator.history.store import RunStore
 
 log = logging.getLogger("dqv")
 TRIGGERS = ("schedule", "catch_up", "manual", "gate", "interrupted")
@@ -84,8 +84,8 @@ class ServiceMetrics:
         """Keep the job's latest-run metric set for /metrics. Never raises: metrics must not
         disturb runs."""
         try:
-            from validator import metrics as run_metrics
-            from validator.schema_io import load_schema
+            from validator.config.schema_io import load_schema
+            from validator.notify import metrics as run_metrics
 
             try:
                 features = [f.name for f in load_schema(job.schema_path).feature]

@@ -17,10 +17,10 @@ import logging
 from apscheduler.executors.pool import ThreadPoolExecutor as DispatchPool
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from validator.config import Job
-from validator.gate import fresh_run
-from validator.records import utc_now
-from validator.scheduling import ds_of_fire, recent_scheduled_ds, trigger_for
+from validator.config.job import Job
+from validator.config.schedule import ds_of_fire, recent_scheduled_ds, trigger_for
+from validator.core.record import utc_now
+from validator.run.gate import fresh_run
 from validator.service.state import ServiceState
 
 log = logging.getLogger("dqv")

@@ -13,13 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from validator.config import Job
+from validator.config.job import Job
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord, new_run_id, utc_now
 from validator.errors import DqvError
-from validator.outcome import Outcome
-from validator.records import RunRecord, new_run_id, utc_now
+from validator.history.store import RunStore
 from validator.service.metrics import ServiceMetrics
 from validator.service.tracking import TrackingStore
-from validator.store import RunStore
 
 log = logging.getLogger("dqv")
 INTERRUPTED = "interrupted: the service stopped (SIGTERM) before the run finished; run it again"

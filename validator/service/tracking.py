@@ -8,9 +8,9 @@ import dataclasses
 import threading
 from collections.abc import Callable
 
-from validator.outcome import Outcome
-from validator.records import RunRecord, utc_now
-from validator.store import RunStore
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord, utc_now
+from validator.history.store import RunStore
 
 
 class TrackingStore:

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from validator.config import LocalSource
+from validator.config.job import LocalSource
 from validator.errors import DataError
 from validator.sources.base import ReadStats
 

@@ -16,11 +16,11 @@ ROWS = 300_000  # the emulator cuts streams at 100k rows: 3 streams
 
 def test_rows_come_once_through_several_streams(bq_emulator: Emulator,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    from validator.bench_bigquery import bench_table
-    from validator.bq_emulator import load_arrow
-    from validator.config import BigQuerySource
+    from tests.bench.bigquery import bench_table
+    from tests.support.bq_emulator import load_arrow
+    from validator.config.job import BigQuerySource
     from validator.sources.base import ReadStats
-    from validator.sources.bigquery import BigQueryTableSource
+    from validator.sources.bigquery.source import BigQueryTableSource
 
     clients = bq_emulator.clients()
     clients.bigquery.create_dataset(f"{clients.project}.dqv_streams", exists_ok=True)

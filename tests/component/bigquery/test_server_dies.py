@@ -10,15 +10,15 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from validator import bq_emulator
+from tests.support import bq_emulator
 from validator.errors import DataError
 
 
 def test_server_dying_after_the_session_opened(tmp_path: pathlib.Path) -> None:
-    from validator.bench_bigquery import bench_table
-    from validator.config import BigQuerySource
+    from tests.bench.bigquery import bench_table
+    from validator.config.job import BigQuerySource
     from validator.sources.base import ReadStats
-    from validator.sources.bigquery import BigQueryTableSource
+    from validator.sources.bigquery.source import BigQueryTableSource
 
     # Its own emulator: this test kills it.
     emulator = bq_emulator.start(tmp_path, "dqv-dies")

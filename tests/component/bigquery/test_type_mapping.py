@@ -29,11 +29,11 @@ def statistics(bq_emulator: Emulator) -> Any:
     from google.cloud import bigquery
     from tensorflow_metadata.proto.v0 import schema_pb2
 
-    from validator.config import BigQuerySource
+    from validator.config.job import BigQuerySource
     from validator.sources.base import ReadStats
-    from validator.sources.bigquery import BigQueryTableSource
-    from validator.statistics import StatisticsAccumulator
-    from validator.tfdv_batches import BatchConverter
+    from validator.sources.bigquery.source import BigQueryTableSource
+    from validator.stats.accumulate import StatisticsAccumulator
+    from validator.stats.convert import BatchConverter
 
     clients = bq_emulator.clients()
     field = bigquery.SchemaField

@@ -18,11 +18,11 @@ from apache_beam.options.pipeline_options import GoogleCloudOptions, StandardOpt
 
 from tests.conftest import REPO
 from tests.support.bigquery import DATASET, PROJECT
-from validator.config import load_job
+from validator.config.job import load_job
+from validator.config.schema_io import load_schema
 from validator.engines.beam import build_pipeline, pipeline_options, read_transform
 from validator.errors import ConfigError
-from validator.runner import build_source
-from validator.schema_io import load_schema
+from validator.run.runner import build_source
 
 DATAFLOW = ["--runner=DataflowRunner", "--project=acme-ml", "--region=europe-west4",
             "--temp_location=gs://acme-dqv/tmp", "--dry_run=true"]

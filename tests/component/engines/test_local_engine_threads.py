@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 from google.protobuf import json_format
 
 from tests.conftest import REPO
-from validator.config import LocalSource
+from validator.config.job import LocalSource
+from validator.config.schema_io import load_schema
 from validator.engines import local
-from validator.progress import Progress
-from validator.schema_io import load_schema
+from validator.engines.progress import Progress
 from validator.sources.base import ReadStats
 from validator.sources.local import LocalFileSource
 

@@ -12,11 +12,11 @@ import textwrap
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
-from validator import locks
-from validator.mlmd_connection import connection_config
-from validator.mlmd_store import MlmdRunStore
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.history import locks
+from validator.history.mlmd_connection import connection_config
+from validator.history.mlmd_store import MlmdRunStore
 
 
 def _record(root: pathlib.Path, run_id: str, ds: str, minute: int) -> RunRecord:
@@ -114,7 +114,7 @@ def test_dead_running_run_is_marked_failed_live_one_is_not(tmp_path: pathlib.Pat
     alive = _record(tmp_path, "alive", "2026-11-02", 1)
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
-        from validator import locks
+        from validator.history import locks
         with locks.run_lock({str(tmp_path)!r}, "events", "2026-11-02"):
             print("held", flush=True)
             time.sleep(120)

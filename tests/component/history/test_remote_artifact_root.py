@@ -10,11 +10,11 @@ import pathlib
 import pytest
 
 from tests.conftest import REPO
-from validator import artifact_fs
-from validator.baselines import read_statistics
-from validator.config import find_job, load_job
-from validator.mlmd_store import MlmdRunStore
-from validator.runner import RunSettings, run_job
+from validator.config.job import find_job, load_job
+from validator.history import artifact_fs
+from validator.history.baselines import read_statistics
+from validator.history.mlmd_store import MlmdRunStore
+from validator.run.runner import RunSettings, run_job
 
 
 def test_runs_write_and_read_artifacts_through_gfile(tmp_path: pathlib.Path,

@@ -7,10 +7,10 @@ import datetime as dt
 import pathlib
 
 from tests.support.report_data import generated_root
+from validator.history.store import FileRunStore
 from validator.report import read_summary
 from validator.report.data import JobInfo, gather
 from validator.report.page import render_page
-from validator.store import FileRunStore
 
 LIMIT = 2 * 1024 * 1024
 

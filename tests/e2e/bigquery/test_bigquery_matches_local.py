@@ -79,7 +79,7 @@ def test_same_verdict_and_anomalies_as_local_files(sample_runs: dict[str, Any],
 @pytest.mark.parametrize("ds", ["2026-11-03", "2026-11-07", "2026-11-09"])
 def test_same_statistics_as_local_files(sample_runs: dict[str, Any],
                                         sharded_runs: dict[str, dict[str, Any]], ds: str) -> None:
-    from validator.baselines import read_statistics
+    from validator.history.baselines import read_statistics
 
     local = read_statistics(sample_runs[ds]["record"]["statistics"])
     bq = read_statistics(sharded_runs[ds]["statistics"])

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.bigquery.jobs import partitioned_source, write_bq_job
 from tests.support.bigquery import DATASET, SAMPLE_COLUMNS, Emulator
-from validator.bq_emulator import free_port
+from tests.support.bq_emulator import free_port
 
 Run = Callable[..., Any]
 

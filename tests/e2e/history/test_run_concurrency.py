@@ -1,8 +1,8 @@
 """Two `dqv run` of the same job and ds at once are serialized by the run lock and both land
 in the store; a run killed with SIGKILL mid-way is marked failed by the next run.
 
-The runs are held at a known point with the test hook DQV_TEST_PAUSE_AFTER_START
-(validator/test_hooks.py): a run sleeps right after it is recorded as started."""
+The runs are held at a known point with the test hook in tests/support/pause_hook
+(outside the product): a run sleeps right after it is recorded as started."""
 
 from __future__ import annotations
 
@@ -20,18 +20,18 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from tests.conftest import REPO, dqv
-from validator.mlmd_connection import connection_config
-from validator.mlmd_store import MlmdRunStore
-from validator.records import RunRecord
+from tests.support.pause_hook import pause_env
+from validator.core.record import RunRecord
+from validator.history.mlmd_connection import connection_config
+from validator.history.mlmd_store import MlmdRunStore
 
-PAUSE = "DQV_TEST_PAUSE_AFTER_START"
 
 
 def _start(root: Path, ds: str, pause: float) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "validator.cli", "run", "training_events", "--ds", ds, "--json",
+        [sys.executable, "-m", "validator.cli.main", "run", "training_events", "--ds", ds, "--json",
          "--artifact-root", str(root)],
-        cwd=REPO, env={**os.environ, "PYTHONWARNINGS": "ignore", PAUSE: str(pause)},
+        cwd=REPO, env={**os.environ, "PYTHONWARNINGS": "ignore", **pause_env(pause)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

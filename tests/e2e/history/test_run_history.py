@@ -15,7 +15,7 @@ from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
 from tests.conftest import REPO, SAMPLE_DAYS, dqv
-from validator.mlmd_connection import connection_config
+from validator.history.mlmd_connection import connection_config
 
 OUTCOMES = {**{ds: "pass" for ds in SAMPLE_DAYS}, "2026-11-06": "warn", "2026-11-07": "block",
             "2026-11-08": "block", "2026-11-09": "block", "2026-11-10": "block"}

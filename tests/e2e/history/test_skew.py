@@ -16,7 +16,7 @@ from ml_metadata.proto import metadata_store_pb2 as mlmd
 from tensorflow_metadata.proto.v0 import schema_pb2
 
 from tests.conftest import REPO, dqv
-from validator.mlmd_connection import connection_config
+from validator.history.mlmd_connection import connection_config
 
 SKEWED, CLEAN = "2026-11-03", "2026-11-04"
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.pause_hook import pause_env
 from tests.support.serve import SAMPLE_JOB, Service, make_project, start_service, wait_for
-from validator.outcome import Outcome
-from validator.records import RunRecord
-from validator.store import open_store
-from validator.test_hooks import PAUSE_ENV
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.history.store import open_store
 
 JOB_A = SAMPLE_JOB.replace("name: training_events", "name: a")
 
@@ -68,7 +68,7 @@ def _sigterm_during_run(project: pathlib.Path, services: list[Service], grace: s
                         ds: str) -> tuple[Service, RunRecord]:
     """Start a service, trigger a run that pauses right after it is recorded as started, send
     SIGTERM while it is paused, and return the service (exited 0) and the run as recorded."""
-    service = start_service(project, "--grace-seconds", grace, env={PAUSE_ENV: pause})
+    service = start_service(project, "--grace-seconds", grace, env=pause_env(pause))
     services.append(service)
     status, body = service.request("POST", f"/jobs/a/run?ds={ds}")
     assert status == 202, body

@@ -7,9 +7,9 @@ import pathlib
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from tests.unit.test_fast_paths import _modules_after
-from validator.mlmd_store import MlmdRunStore
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.history.mlmd_store import MlmdRunStore
 
 
 def test_history_and_show_do_not_import_tensorflow(tmp_path: pathlib.Path) -> None:
@@ -28,7 +28,7 @@ def test_history_and_show_do_not_import_tensorflow(tmp_path: pathlib.Path) -> No
     out = tmp_path / "out.txt"
     heavy = _modules_after(f"""
         import contextlib, sys
-        from validator.cli import main
+        from validator.cli.main import main
         with open({str(out)!r}, "w") as sink, contextlib.redirect_stdout(sink):
             assert main(["history", "training_events", "--artifact-root", {str(tmp_path)!r}]) == 0
             assert main(["show", "r1", "--artifact-root", {str(tmp_path)!r}]) == 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pathlib
 
-from validator import artifact_fs
-from validator.history import history_rows, job_name
-from validator.mlmd_store import span_of
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.cli.history import history_rows, job_name
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.history import artifact_fs
+from validator.history.mlmd_store import span_of
 
 
 def _run(run_id: str, ds: str, started: str, outcome: Outcome | None, **kw: object) -> RunRecord:

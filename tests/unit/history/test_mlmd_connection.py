@@ -9,7 +9,7 @@ import pytest
 from ml_metadata.proto import metadata_store_pb2
 
 from validator.errors import ConfigError
-from validator.mlmd_connection import PASSWORD_ENV, connection_config
+from validator.history.mlmd_connection import PASSWORD_ENV, connection_config
 
 READWRITE_OPENCREATE = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
 

@@ -7,11 +7,11 @@ import pathlib
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.history.store import FileRunStore
 from validator.report.data import JobInfo, gather, report_dates, waivers
 from validator.report.features import DatasetSummary
-from validator.store import FileRunStore
 
 
 def _record(root: pathlib.Path, run_id: str, ds: str, started: str, outcome: Outcome | None,
@@ -80,7 +80,7 @@ def test_a_report_never_imports_tensorflow(tmp_path: pathlib.Path) -> None:
         from validator.report.data import JobInfo, gather
         from validator.report import read_summary
         from validator.report.page import render_page
-        from validator.store import FileRunStore
+        from validator.history.store import FileRunStore
         report = gather(FileRunStore(pathlib.Path({str(tmp_path)!r})), [JobInfo("a")],
                         datetime.date(2026, 11, 5), read_summary)
         assert [f.name for f in report.jobs[0].features] == ["x"]

@@ -6,13 +6,13 @@ from __future__ import annotations
 import html.parser
 import json
 
-from validator.outcome import Outcome
-from validator.records import RunRecord
+from validator.core.outcome import Outcome
+from validator.core.record import RunRecord
+from validator.notify.slack.mrkdwn import unescape
 from validator.report.data import DayReport, JobInfo, JobReport, TrendPoint
 from validator.report.digest import digest_message
 from validator.report.features import Bucket, FeatureComparison, FeatureSummary
 from validator.report.page import render_page
-from validator.slack.mrkdwn import unescape
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

@@ -1,0 +1,204 @@
+"""`make bench`: how fast each statistics engine is on this machine, as ratios to TFDV's own
+in-memory path measured in the same run.
+
+    python -m tests.bench.main                  1M x 12, 10M x 12, 1M x 100 columns (default)
+    python -m tests.bench.main --quick          200k x 12 and 200k x 100: a minute, for a smoke run
+    python -m tests.bench.main --rows 1M,10M --shapes 12,100 --full   also 10M x 100 (local only)
+    python -m tests.bench.main --engines local,reference
+
+For each size it writes a synthetic Parquet file (tests/bench/data.py) to a temporary
+folder, runs every engine in its own process (tests/bench/child.py) while watching that
+process tree's memory (tests/bench/proc.py), prints a table and saves everything as JSON in
+bench-results/<UTC timestamp>.json. Then the BigQuery emulator path, when it can run.
+
+Columns: `s` = engine seconds end to end from the Parquet file; `x ref` = TFDV's
+`generate_statistics_from_dataframe` seconds / engine seconds (the frame already in memory);
+`x ref+read` = the same with the reference's pandas read counted, i.e. both end to end from
+Parquet; memory as explained in bench_proc; `cpu s` = CPU seconds of the engine's processes
+(steadier than wall time when other work shares the machine; includes the ~3 s start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import pathlib
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from typing import Any
+
+from tests.bench.data import Shape, write_parquet
+from tests.bench.proc import run_measurement
+
+DEFAULT_ENGINES = ("reference", "local", "local-1", "beam", "beam-tfdv-defaults")
+BEFORE_MAX_ROWS = 1_000_000  # the old Beam path takes minutes per million rows
+REFERENCE_MAX_CELLS = 300_000_000  # pandas holds the whole frame: 10M x 100 would not fit
+BYTES_PER_CELL = 8
+TIMEOUT_S = 3600.0
+
+
+def _count(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    try:
+        return int(float(text.rstrip("km")) * scale)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a row count (e.g. 200k, 1M)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.main", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="200k rows, 12 and 100 columns")
+    parser.add_argument("--rows", help="comma-separated row counts, e.g. 1M,10M")
+    parser.add_argument("--shapes", help="comma-separated shapes: 12, 100 or fF,iI,sS,lL")
+    parser.add_argument("--full", action="store_true", help="include 10M x 100 (local engine only)")
+    parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES),
+                        help=f"comma-separated; default {','.join(DEFAULT_ENGINES)} "
+                             "(also: beam-multiprocess, beam-notes-setup: minutes per 1M rows)")
+    parser.add_argument("--bigquery-rows", type=_count, default=None,
+                        help="rows for the BigQuery emulator path (default: the smallest size)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("bench-results"))
+    parser.add_argument("--data-dir", type=pathlib.Path, default=None,
+                        help="where the Parquet files go (default: a temporary folder, removed)")
+    return parser
+
+
+def plan(args: argparse.Namespace) -> list[tuple[int, Shape, list[str]]]:
+    """(rows, shape, engines) per size, in the order they run."""
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if args.quick:
+        rows, shapes = [200_000], ["12", "100"]
+    else:
+        rows = [_count(r) for r in (args.rows or "1M,10M").split(",")]
+        shapes = (args.shapes or "12,100").split(",")
+    sizes = []
+    for shape_text in shapes:
+        shape = Shape.parse(shape_text.strip())
+        for count in rows:
+            big = count * shape.columns > REFERENCE_MAX_CELLS
+            if big and shape.columns > 12 and not args.full and not args.rows:
+                continue  # 10M x 100 only when asked for (--full or explicit --rows)
+            chosen = [e for e in engines
+                      if not (e.startswith("beam-") and e != "beam-multiprocess"
+                              and (count > BEFORE_MAX_ROWS
+                                                              or shape.columns > 12))
+                      and not (big and e != "local" and e != "local-1")]
+            sizes.append((count, shape, chosen))
+    return sizes
+
+
+def _fmt_rate(rows: float) -> str:
+    return f"{rows / 1e6:.2f}M" if rows >= 1e6 else f"{rows / 1e3:.0f}k"
+
+
+def _ratio(ref: float | None, seconds: float | None) -> str:
+    return f"{ref / seconds:.2f}x" if ref and seconds else "-"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = (f"{'size':<14}{'engine':<20}{'s':>8}{'rows/s':>9}{'x ref':>8}{'x ref+read':>11}"
+            f"{'maxRSS MB':>10}{'treePSS MB':>11}{'treeRSS MB':>11}{'cpu s':>8}")
+    lines = [head, "-" * len(head)]
+    for size in results:
+        ref = next((r for r in size["runs"] if r["engine"] == "reference" and "error" not in r),
+                   None)
+        ref_s = ref["seconds"] if ref else None
+        ref_e2e = ref["seconds"] + ref["read_seconds"] if ref else None
+        for run in size["runs"]:
+            label = f"{size['rows'] / 1e6:g}M x {size['columns']}"
+            if "error" in run:
+                lines.append(f"{label:<14}{run['engine']:<20}  {run['error']}")
+                continue
+            seconds = run["seconds"]
+            if run["engine"] == "reference":
+                lines.append(f"{label:<14}{'reference (TFDV)':<20}{seconds:>8.2f}"
+                             f"{_fmt_rate(run['rows'] / seconds):>9}{'1.00x':>8}"
+                             f"{'(+' + format(run['read_seconds'], '.2f') + 's)':>11}"
+                             f"{run['max_rss_mb']:>10}{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}"
+                             f"{run['cpu_s']:>8}")
+                continue
+            lines.append(f"{label:<14}{run['engine']:<20}{seconds:>8.2f}"
+                         f"{_fmt_rate(run['rows'] / seconds):>9}{_ratio(ref_s, seconds):>8}"
+                         f"{_ratio(ref_e2e, seconds):>11}{run['max_rss_mb']:>10}"
+                         f"{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}{run['cpu_s']:>8}")
+    return "\n".join(lines)
+
+
+def _bigquery(rows: int) -> dict[str, Any]:
+    """The Storage Read path from the BigQuery emulator (tests/bench/bigquery.py)."""
+    try:
+        from tests.bench import bigquery as bench_bigquery
+    except ImportError as err:
+        return {"skipped": f"tests/bench/bigquery.py is not available ({err})"}
+    try:
+        return dict(bench_bigquery.bench_bigquery_read(rows))
+    except Exception as err:  # the emulator may be missing: say why, go on
+        return {"skipped": f"BigQuery emulator path could not run: {err.__class__.__name__}: {err}"}
+
+
+def _machine() -> dict[str, Any]:
+    from importlib import metadata
+
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg(), "platform": platform.platform(),
+            **{pkg: metadata.version(pkg) for pkg in ("tensorflow-data-validation",
+                                                      "apache-beam", "pyarrow")}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    sizes = plan(args)
+    machine = _machine()
+    print(f"dqv bench on {machine['cpus']} cores, load average {machine['load_avg_at_start']}",
+          flush=True)
+    data_dir = args.data_dir or pathlib.Path(tempfile.mkdtemp(prefix="dqv-bench-"))
+    results: list[dict[str, Any]] = []
+    try:
+        for rows, shape, engines in sizes:
+            need = rows * shape.columns * BYTES_PER_CELL
+            if shutil.disk_usage(data_dir).free < need * 1.5:
+                print(f"skip {rows:,} x {shape.columns}: not enough free disk in {data_dir}")
+                continue
+            file = data_dir / f"bench-{rows}-{shape.label.replace(',', '_')}.parquet"
+            start = time.monotonic()
+            if not file.exists():
+                write_parquet(file, shape, rows)
+            print(f"\n{rows:,} rows x {shape.columns} columns ({shape.label}): data "
+                  f"{file.stat().st_size / 1e6:,.0f} MB in {time.monotonic() - start:.0f}s",
+                  flush=True)
+            runs: list[dict[str, Any]] = []
+            size = {"rows": rows, "columns": shape.columns, "shape": shape.label, "runs": runs}
+            for engine in engines:
+                run = run_measurement(engine, file, shape.label, TIMEOUT_S)
+                runs.append(run)
+                print("  " + (f"{engine}: {run['error']}" if "error" in run else
+                              f"{engine}: {run['seconds']:.2f}s, peak tree PSS "
+                              f"{run['tree_pss_mb']} MB"), flush=True)
+            results.append(size)
+            if args.data_dir is None:
+                file.unlink()
+    finally:
+        if args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    bq_rows = args.bigquery_rows or min((r for r, _, _ in sizes), default=200_000)
+    bigquery = _bigquery(bq_rows)
+    print("\n" + table(results))
+    print(f"\nBigQuery emulator, Storage Read API ({bq_rows:,} rows): "
+          + ", ".join(f"{k}={v}" for k, v in bigquery.items()))
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = args.out / f"{stamp}.json"
+    path.write_text(json.dumps({"machine": machine, "sizes": results, "bigquery": bigquery},
+                               indent=2, default=str), encoding="utf-8")
+    print(f"saved {path}")
+    return 0 if all("error" not in r for s in results for r in s["runs"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Human-readable output: plain tables that read well in a terminal and in CI logs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from validator.core.record import RunRecord
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 80) -> str:
+    cells = [[str(h) for h in headers]] + [[_clip(str(c), max_width) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _measured(finding: dict[str, Any]) -> str:
+    if finding.get("value") is None:
+        return finding["description"]
+    return (f"{finding['short_description']}: {finding['value']:.3f} "
+            f"(threshold {finding['threshold']:g})")
+
+
+def _severity(finding: dict[str, Any]) -> str:
+    waiver = finding.get("waiver")
+    if waiver and not waiver["expired"]:
+        return f"{finding['severity']} (waived)"
+    return str(finding["severity"])
+
+
+def waiver_lines(findings: Sequence[dict[str, Any]]) -> list[str]:
+    """One line per waiver that matched a finding: active ones and expired ones."""
+    lines = []
+    for f in findings:
+        waiver = f.get("waiver")
+        if not waiver:
+            continue
+        what = f"{f['feature']} {f['anomaly_type']}"
+        if waiver["expired"]:
+            lines.append(f"expired waiver: {what} (ended {waiver['until']}, owner {waiver['owner']}); "
+                         f"it counts as {f['severity']} again")
+        else:
+            lines.append(f"waived: {what} until {waiver['until']} by {waiver['owner']}: "
+                         f"{waiver['reason']}")
+    return lines
+
+
+def run_summary(record: RunRecord) -> str:
+    outcome = record.outcome.value.upper() if record.outcome else "RUNNING"
+    head = f"{record.job}  ds={record.ds or '-'}  {outcome}"
+    details = [f"{record.rows:,} rows"]
+    if record.baseline_ds:
+        details.append(f"baseline ds={record.baseline_ds}")
+    lines = [f"{head}  ({', '.join(details)})"]
+    if record.error:
+        lines.append(f"  not evaluated: {record.error}")
+    shown = [f for f in record.findings if f["severity"] != "ignore"]
+    shown.sort(key=lambda f: (f["severity"] != "error", f["feature"], f["anomaly_type"]))
+    if shown:
+        rows = [(f["feature"], f["anomaly_type"], _severity(f), _measured(f)) for f in shown]
+        lines.append(_indent(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows)))
+        lines.extend(f"  {line}" for line in waiver_lines(shown))
+    elif record.outcome and record.outcome.value in ("pass", "warn"):
+        lines.append("  no anomalies")
+    for name, status in sorted(record.delivery.items()):
+        if status != "ok":
+            lines.append(f"  {name}: {status}")
+    if record.artifact_dir:
+        lines.append(f"  run {record.run_id}, artifacts in {record.artifact_dir}")
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def backfill_summary(records: Sequence[RunRecord]) -> str:
+    rows = []
+    for r in records:
+        shown = [f for f in r.findings if f["severity"] != "ignore"]
+        defects = ", ".join(sorted({f"{f['feature']}:{f['anomaly_type']}" for f in shown}))
+        rows.append((r.ds or "-", r.outcome.value if r.outcome else "running", f"{r.rows:,}",
+                     r.error or defects or "-"))
+    return table(["DS", "OUTCOME", "ROWS", "FINDINGS"], rows, max_width=100)

@@ -1,0 +1,221 @@
+"""`dqv show RUN_ID`: one run's anomalies, a per-feature statistics summary from its
+FeatureStats.pb, and how it compares with its drift baseline (and skew reference).
+
+Reads statistics with the plain protobuf classes: no TensorFlow, so it answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from tensorflow_metadata.proto.v0 import statistics_pb2
+
+from validator.cli.history import duration_s
+from validator.cli.render import table
+from validator.core.record import RunRecord
+from validator.errors import ConfigError
+from validator.history.baselines import read_statistics
+from validator.history.store import RunStore
+
+_TYPE = statistics_pb2.FeatureNameStatistics.Type.Name
+
+
+def feature_summary(stats: statistics_pb2.DatasetFeatureStatisticsList) -> list[dict[str, Any]]:
+    """One dict per feature: type, missing fraction, and numeric or categorical summary."""
+    if not stats.datasets:
+        return []
+    dataset = stats.datasets[0]
+    total = int(dataset.num_examples)
+    out = []
+    for feature in dataset.features:
+        name = ".".join(feature.path.step) or feature.name
+        item: dict[str, Any] = {"feature": name, "type": _TYPE(feature.type)}
+        if feature.HasField("num_stats"):
+            num = feature.num_stats
+            common = num.common_stats
+            item.update(mean=num.mean, std_dev=num.std_dev, min=num.min, max=num.max,
+                        zeros=int(num.num_zeros))
+        elif feature.HasField("string_stats"):
+            text = feature.string_stats
+            common = text.common_stats
+            top = text.top_values[0] if text.top_values else None
+            item.update(unique=int(text.unique), top_value=top.value if top else None,
+                        top_fraction=(top.frequency / common.num_non_missing)
+                        if top and common.num_non_missing else None)
+        else:
+            out.append(item)
+            continue
+        item["present"] = int(common.num_non_missing)
+        item["missing_fraction"] = (common.num_missing / total) if total else 0.0
+        out.append(item)
+    return sorted(out, key=lambda f: f["feature"])
+
+
+def _load(record: RunRecord | None) -> tuple[list[dict[str, Any]] | None, str | None]:
+    if record is None or not record.statistics:
+        return None, None
+    try:
+        return feature_summary(read_statistics(record.statistics)), None
+    except OSError as err:
+        return None, f"statistics unavailable: {err}"
+
+
+def _compare(current: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    before = {f["feature"]: f for f in baseline}
+    rows = []
+    for feature in current:
+        old = before.get(feature["feature"])
+        if old is None:
+            rows.append({"feature": feature["feature"], "change": "new feature"})
+            continue
+        row: dict[str, Any] = {"feature": feature["feature"]}
+        for key in ("missing_fraction", "mean", "std_dev", "unique", "top_value", "top_fraction"):
+            if key in feature or key in old:
+                row[key] = {"current": feature.get(key), "baseline": old.get(key)}
+        rows.append(row)
+    for name in sorted(set(before) - {f["feature"] for f in current}):
+        rows.append({"feature": name, "change": "missing (present in the baseline)"})
+    return rows
+
+
+def show_data(record: RunRecord, baseline: RunRecord | None) -> dict[str, Any]:
+    features, problem = _load(record)
+    data: dict[str, Any] = {
+        "run": {k: v for k, v in record.to_json().items()
+                if k not in ("findings", "measurements", "source_details")},
+        "duration_s": duration_s(record),
+        "findings": record.findings,
+        "features": features or [],
+    }
+    if problem:
+        data["statistics_error"] = problem
+    if record.baseline_run_id:
+        base_features, base_problem = _load(baseline)
+        data["baseline"] = {
+            "run_id": record.baseline_run_id, "ds": record.baseline_ds,
+            "found": baseline is not None,
+            "drift": [m for m in record.measurements if m.get("comparison") == "drift"],
+            "features": _compare(features or [], base_features or []) if base_features else [],
+        }
+        if base_problem:
+            data["baseline"]["statistics_error"] = base_problem
+    if record.reference_run_id or record.reference_statistics:
+        data["reference"] = {
+            "run_id": record.reference_run_id, "statistics": record.reference_statistics,
+            "skew": [m for m in record.measurements if m.get("comparison") == "skew"],
+        }
+    return data
+
+
+def show_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, default=str)
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _feature_table(features: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for f in features:
+        if "mean" in f:
+            summary = (f"mean {_num(f['mean'])}  sd {_num(f['std_dev'])}  min {_num(f['min'])}  "
+                       f"max {_num(f['max'])}  zeros {f['zeros']}")
+        elif "unique" in f:
+            summary = (f"{f['unique']} unique, top {f['top_value']!r} "
+                       f"({_pct(f.get('top_fraction'))})")
+        else:
+            summary = "-"
+        rows.append((f["feature"], f["type"], _pct(f.get("missing_fraction")), summary))
+    return table(["FEATURE", "TYPE", "MISSING", "SUMMARY"], rows, max_width=90)
+
+
+def _pair(pair: dict[str, Any] | None, fmt: Any) -> str:
+    return "-" if pair is None else f"{fmt(pair['current'])} / {fmt(pair['baseline'])}"
+
+
+def _comparison_table(rows: Sequence[dict[str, Any]]) -> str:
+    out: list[tuple[str, str, str]] = []
+    for row in rows:
+        if "change" in row:
+            out.append((row["feature"], row["change"], ""))
+            continue
+        if "mean" in row:
+            centre = f"mean {_pair(row['mean'], _num)}"
+        elif "top_value" in row:
+            centre = (f"top {_pair(row['top_value'], _num)}, "
+                      f"{_pair(row.get('top_fraction'), _pct)}; unique {_pair(row.get('unique'), _num)}")
+        else:
+            centre = "-"
+        out.append((row["feature"], _pair(row.get("missing_fraction"), _pct), centre))
+    return table(["FEATURE", "MISSING (this run / baseline)", "VALUES (this run / baseline)"],
+                 out, max_width=90)
+
+
+def _measure_lines(measurements: Sequence[dict[str, Any]]) -> list[str]:
+    return [f"  {m['feature']}: {m['kind']} {m['value']:.4f} (threshold {m['threshold']:g})"
+            f"{'  EXCEEDED' if m['value'] > m['threshold'] else ''}" for m in measurements]
+
+
+def render_show(data: dict[str, Any]) -> str:
+    run = data["run"]
+    outcome = (run["outcome"] or "running").upper()
+    lines = [f"run {run['run_id']}: {run['job']}  ds={run['ds'] or '-'}  {outcome}",
+             f"  started {run['started_at']}, "
+             + (f"took {data['duration_s']:.1f}s" if data["duration_s"] is not None else "not ended"),
+             f"  source {run['source_uri'] or '-'}  ({run['rows']:,} rows, {run['bytes_read']:,} "
+             f"bytes, engine {run['engine']}, dqv {run['dqv_version'] or '?'})"]
+    if run["error"]:
+        lines.append(f"  not evaluated: {run['error']}")
+    shown = [f for f in data["findings"] if f["severity"] != "ignore"]
+    lines += ["", f"Anomalies ({len(shown)})"]
+    if shown:
+        rows = [(f["feature"], f["anomaly_type"], f["severity"], f["short_description"])
+                for f in sorted(shown, key=lambda f: (f["severity"] != "error", f["feature"]))]
+        lines.append(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows))
+    else:
+        lines.append("  none" if run["outcome"] in ("pass", "warn") else "  -")
+    lines += ["", "Statistics"]
+    if data["features"]:
+        lines.append(_feature_table(data["features"]))
+    else:
+        lines.append(f"  {data.get('statistics_error', 'none (the run computed no statistics)')}")
+    base = data.get("baseline")
+    lines.append("")
+    if base is None:
+        lines.append("Baseline: none (no earlier passing run, or baseline policy none)")
+    else:
+        lines.append(f"Baseline: run {base['run_id']} (ds={base['ds']})")
+        lines += _measure_lines(base["drift"])
+        if base["features"]:
+            lines.append(_comparison_table(base["features"]))
+        elif not base["found"]:
+            lines.append("  the baseline run is no longer in the run history")
+        elif base.get("statistics_error"):
+            lines.append(f"  {base['statistics_error']}")
+    ref = data.get("reference")
+    if ref is not None:
+        lines += ["", f"Skew reference: {ref['run_id'] or ref['statistics']}"]
+        lines += _measure_lines(ref["skew"])
+    return "\n".join(lines)
+
+
+def show_command(store: RunStore, run_id: str, *, as_json: bool) -> int:
+    record = store.get(run_id)
+    if record is None:
+        raise ConfigError(f"no run '{run_id}' in the run history; list a job's runs with "
+                          "`dqv history JOB --all` (and check --artifact-root)")
+    baseline = store.get(record.baseline_run_id) if record.baseline_run_id else None
+    data = show_data(record, baseline)
+    print(show_json(data) if as_json else render_show(data))
+    return 0

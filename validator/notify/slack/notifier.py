@@ -1,0 +1,145 @@
+"""The Slack run observer and the outbox it delivers through.
+
+Every message goes into the outbox first and is then delivered with everything queued
+before it, in order: Slack being down for a while loses nothing and reorders nothing.
+A delivery problem is logged and raised as DeliveryError; the runner records it in
+`record.delivery["slack"]` and the verdict stays what it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import pathlib
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from validator.config.job import Job
+from validator.core.outcome import Outcome
+from validator.errors import ConfigError, DeliveryError
+from validator.notify.slack.blocks import AlertFacts, Message
+from validator.notify.slack.plan import PlanInput, plan
+from validator.notify.slack.routes import Routes, split_by_channel
+from validator.notify.slack.state import AlertStore, OutboxEntry
+from validator.notify.slack.transport import SlackRejected, SlackSettings, SlackUnavailable, Transport
+
+if TYPE_CHECKING:
+    from validator.run.runner import RunResult
+
+log = logging.getLogger("dqv")
+Lock = Callable[[], contextlib.AbstractContextManager[Any]]
+REPORT_FILE = "report.html"
+NOT_EVALUATED = {"feature": "(run)", "anomaly_type": "NOT_EVALUATED", "severity": "error",
+                 "short_description": "the data was not evaluated", "value": None, "threshold": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class FlushResult:
+    delivered: int
+    set_aside: int  # refused by Slack for good
+    waiting: int  # still in the outbox
+    error: str = ""  # why the rest waits
+
+
+class Outbox:
+    def __init__(self, store: AlertStore, transport: Transport) -> None:
+        self._store = store
+        self._transport = transport
+
+    def flush(self) -> FlushResult:
+        delivered = set_aside = 0
+        pending = self._store.pending()
+        for index, entry in enumerate(pending):
+            try:
+                self._deliver(entry)
+            except SlackUnavailable as err:
+                self._store.record_attempt(entry, str(err))
+                return FlushResult(delivered, set_aside, len(pending) - index, str(err))
+            except SlackRejected as err:
+                log.error("slack: %s; message to %s set aside (job %s)", err, entry.channel, entry.job)
+                self._store.settle(entry, delivered=False, error=str(err))
+                set_aside += 1
+                continue
+            self._store.settle(entry, delivered=True)
+            delivered += 1
+        return FlushResult(delivered, set_aside, 0)
+
+    def _deliver(self, entry: OutboxEntry) -> None:
+        thread = self._store.thread(entry.thread_id)
+        channel = (thread.channel_id if thread else None) or entry.channel
+        # A reply whose opening message never reached Slack goes out as a message of its own.
+        thread_ts = thread.ts if thread and entry.kind != "open" else None
+        posted = self._transport.post(channel, Message.from_json(entry.message), thread_ts)
+        if entry.kind == "open" and thread is not None:
+            thread.ts, thread.channel_id = posted.ts, posted.channel_id
+            self._store.save_thread(thread)
+
+
+class SlackNotifier:
+    """Tells Slack about finished runs (a RunObserver)."""
+
+    name = "slack"
+
+    def __init__(self, routes: Routes | ConfigError, settings: SlackSettings,
+                 store: Callable[[], AlertStore], transport: Callable[[], Transport],
+                 clock: Callable[[], float] = time.time, lock: Lock = contextlib.nullcontext) -> None:
+        self._routes = routes
+        self._settings = settings
+        self._store = store
+        self._transport = transport
+        self._clock = clock
+        self._lock = lock  # one notifier at a time per store: no message goes out twice
+
+    def run_finished(self, job: Job, result: RunResult) -> None:
+        if isinstance(self._routes, ConfigError):
+            raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them, "
+                                "`dqv validate-config` checks them")
+        with self._lock():
+            self._notify(job, self._routes, result)
+
+    def _notify(self, job: Job, routes: Routes, result: RunResult) -> None:
+        record = result.record
+        store = self._store()
+        transport = self._transport()
+        facts = _facts(record)
+        findings = list(facts.findings)
+        routed = split_by_channel(routes, job.name, job.owner, findings)
+        actions, changed = plan(PlanInput(
+            facts=facts, routed=routed, open_threads=store.open_threads(job.name), now=self._clock(),
+            window_seconds=routes.suppression_window_hours * 3600,
+            threads_supported=transport.threads_supported))
+        for thread in changed:
+            store.save_thread(thread)
+        for action in actions:
+            store.enqueue(OutboxEntry(job=job.name, channel=action.thread.channel,
+                                      thread_id=action.thread.thread_id, kind=action.kind,
+                                      message=action.message.to_json(), created_at=self._clock()))
+        outcome = Outbox(store, transport).flush()
+        if outcome.waiting:
+            message = (f"{outcome.error}; {outcome.waiting} message(s) wait in the outbox and go out "
+                       "with the next run or `dqv alerts flush`")
+            log.error("slack: %s", message)
+            raise DeliveryError(message)
+        if outcome.set_aside:
+            raise DeliveryError(f"Slack refused {outcome.set_aside} message(s); see the log")
+
+
+def _facts(record: Any) -> AlertFacts:
+    findings = [dict(f) for f in record.findings]
+    outcome = record.outcome or Outcome.NOT_EVALUATED
+    if outcome is Outcome.NOT_EVALUATED:
+        findings.append(dict(NOT_EVALUATED))
+    report = pathlib.Path(record.artifact_dir) / REPORT_FILE if record.artifact_dir else None
+    return AlertFacts(job=record.job, ds=record.ds, outcome=outcome, run_id=record.run_id,
+                      findings=tuple(findings), artifact_dir=record.artifact_dir,
+                      statistics=record.statistics, error=record.error,
+                      report=str(report) if report is not None and report.is_file() else None)
+
+
+def flush(store: AlertStore, settings: SlackSettings, transport: Transport | None = None) -> FlushResult:
+    """Deliver whatever waits in the outbox (`dqv alerts flush`)."""
+    from validator.notify.slack.transport import build_transport
+
+    return Outbox(store, transport or build_transport(settings)).flush()

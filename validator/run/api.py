@@ -1,0 +1,98 @@
+"""The Python API for training pipelines (README "Python API").
+
+    from validator.run.api import check, require_pass
+
+    verdict = check("training_events", "2026-11-05", project_dir="/srv/dqv")
+    if verdict.may_train: ...
+
+    require_pass("training_events", ds)   # raises DataQualityBlocked unless pass or warn
+
+Both answer like `dqv gate`: from the run history when a fresh evaluated run of the ds exists,
+else by running the job now. A bad job file raises `ConfigError` (also a `DqvError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import pathlib
+
+from validator.config.job import Job, find_job, load_job
+from validator.core.record import RunRecord
+from validator.errors import DqvError
+from validator.run.gate import GateVerdict, evaluate
+
+__all__ = ["DataQualityBlocked", "GateOptions", "GateVerdict", "check", "require_pass"]
+
+PathLike = str | os.PathLike[str]
+
+
+class DataQualityBlocked(DqvError):
+    """The gate did not let training go on: blocked, or the data was not evaluated."""
+
+    def __init__(self, verdict: GateVerdict) -> None:
+        self.verdict = verdict
+        what = ", ".join(f"{f.feature}:{f.anomaly_type}" for f in verdict.blocking)
+        reason = verdict.error if verdict.error else what or "no details"
+        super().__init__(f"data-quality gate {verdict.outcome.value} for {verdict.job} "
+                         f"ds={verdict.ds} (run {verdict.run_id}): {reason}")
+
+
+@dataclasses.dataclass(frozen=True)
+class GateOptions:
+    """Where the project and the run history live, and how fresh an answer must be."""
+
+    project_dir: pathlib.Path = dataclasses.field(
+        default_factory=lambda: pathlib.Path(os.environ.get("DQV_PROJECT_DIR", ".")))
+    artifact_root: pathlib.Path | None = None  # default: env DQV_ARTIFACT_ROOT, else PROJECT/dqv-artifacts
+    max_age: dt.timedelta | None = None  # None: any finished evaluated run of the ds answers
+    progress: bool = False
+
+    def root(self) -> pathlib.Path:
+        if self.artifact_root is not None:
+            return self.artifact_root
+        env = os.environ.get("DQV_ARTIFACT_ROOT")
+        return pathlib.Path(env) if env else self.project_dir / "dqv-artifacts"
+
+
+def _job(job: Job | PathLike, project_dir: pathlib.Path) -> Job:
+    if isinstance(job, Job):
+        return job
+    return load_job(find_job(str(job), project_dir))
+
+
+def _date(ds: dt.date | str) -> dt.date:
+    if isinstance(ds, dt.date):
+        return ds
+    try:
+        return dt.date.fromisoformat(ds)
+    except ValueError:
+        raise DqvError(f"ds '{ds}' is not a date; use YYYY-MM-DD") from None
+
+
+def check(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None) -> GateVerdict:
+    """The gate's typed verdict for `job` (name, path or loaded Job) and `ds`. Never raises for
+    bad data: a missing or unreadable partition is an `Outcome.NOT_EVALUATED` verdict."""
+    from validator.history.store import open_store
+    from validator.run.observers import build_observers
+    from validator.run.runner import RunSettings, run_job
+
+    options = options or GateOptions()
+    loaded = _job(job, pathlib.Path(options.project_dir))
+    settings = RunSettings(artifact_root=options.root(), progress=options.progress)
+    store = open_store(settings.artifact_root)
+
+    def run_now(j: Job, day: dt.date) -> RunRecord:
+        return run_job(j, day, store, settings, observers=build_observers(j, settings)).record
+
+    return evaluate(loaded, _date(ds), store, run_now, max_age=options.max_age)
+
+
+def require_pass(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None
+                 ) -> GateVerdict:
+    """Like `check`, but raise `DataQualityBlocked` unless training may go on (pass or warn)."""
+    verdict = check(job, ds, options)
+    if not verdict.may_train:
+        raise DataQualityBlocked(verdict)
+    return verdict

@@ -1,0 +1,330 @@
+"""BigQuery as a source: a table, one date partition of it, or a query, read through the
+Storage Read API in Arrow format with several streams in parallel.
+
+A query runs first (after a dry run checked its cost) and its result is read from its
+destination table the same way. Rows are never paged through REST. Clients come from
+validator.sources.bigquery.clients (built once, or passed in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+from validator.config.job import BigQuerySource
+from validator.errors import DataError
+from validator.sources.base import ReadStats
+from validator.sources.bigquery import sql as bq_sql
+from validator.sources.bigquery.clients import BigQueryClients, build_clients, endpoint_from, import_google
+
+log = logging.getLogger("dqv")
+T = TypeVar("T")
+_DONE = object()
+
+
+def _one_line(err: BaseException) -> str:
+    text = getattr(err, "message", None) or str(err) or err.__class__.__name__
+    return " ".join(str(text).split())[:300]
+
+
+def _transient(err: BaseException) -> bool:
+    """Errors that mean 'not reachable right now' (worth a retry), not 'wrong request'."""
+    import requests
+    from google.api_core import exceptions as gexc
+    from google.auth.exceptions import TransportError
+
+    return isinstance(err, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                            gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError,
+                            gexc.TooManyRequests, gexc.InternalServerError, gexc.BadGateway,
+                            TransportError, ConnectionError, TimeoutError))
+
+
+class BigQueryTableSource:
+    """The `Source` for `kind: bigquery` jobs."""
+
+    def __init__(self, config: BigQuerySource, clients: BigQueryClients | None = None) -> None:
+        self.config = config
+        self._clients = clients
+
+    @property
+    def clients(self) -> BigQueryClients:
+        if self._clients is None:
+            self._clients = build_clients(self.config.project, endpoint_from(self.config.endpoint),
+                                          self.config.location)
+        return self._clients
+
+    def uri(self, ds: dt.date | None) -> str:
+        if self.config.query:
+            digest = hashlib.sha256(self.config.query.encode()).hexdigest()[:12]
+            return f"bq://{self.clients.project}/query/{digest}" + (f"?ds={ds}" if ds else "")
+        table = bq_sql.table_name(self.config.table or "", self.clients.project, ds)
+        part = f"${ds.strftime('%Y%m%d')}" if self.config.partition and ds else ""
+        return f"bq://{table.dotted}{part}"
+
+    # -- calls with retries and one-line errors ------------------------------------------------
+
+    def _call(self, what: str, call: Callable[[], T]) -> T:
+        attempts = self.config.retries + 1
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                return call()
+            except Exception as err:
+                if not _transient(err):
+                    raise self._as_data_error(err, what) from None
+                if attempt == attempts:
+                    raise DataError(
+                        f"BigQuery unreachable at {self.clients.where}: {what} failed {attempts} "
+                        f"time(s) (last error: {_one_line(err)}); check that the server is up, "
+                        "source.endpoint / DQV_BIGQUERY_ENDPOINT and the network") from None
+                log.warning("BigQuery at %s unreachable (%s); retry %d of %d in %.1f s",
+                            self.clients.where, _one_line(err)[:120], attempt, attempts - 1, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+        raise AssertionError("unreachable")
+
+    def _as_data_error(self, err: BaseException, what: str) -> BaseException:
+        from google.api_core import exceptions as gexc
+
+        if isinstance(err, DataError):
+            return err
+        if isinstance(err, gexc.NotFound):
+            return DataError(f"{what}: not found ({_one_line(err)}); check source.table, "
+                             "source.project and the dataset")
+        if isinstance(err, (gexc.Forbidden, gexc.Unauthorized, gexc.PermissionDenied)):
+            return DataError(f"{what}: permission denied ({_one_line(err)}); the credentials need "
+                             "roles bigquery.dataViewer, bigquery.readSessionUser and (for queries) "
+                             "bigquery.jobUser")
+        if isinstance(err, (gexc.BadRequest, gexc.InvalidArgument)):
+            if "bytesBilledLimitExceeded" in str(err) or "billed" in _one_line(err).lower():
+                return DataError(f"{what}: stopped by source.maximum_bytes_billed "
+                                 f"({_one_line(err)}); raise the cap or narrow the query")
+            return DataError(f"{what}: BigQuery rejected it ({_one_line(err)}); check "
+                             "source.query, source.row_filter and source.columns")
+        if isinstance(err, gexc.GoogleAPICallError):
+            return DataError(f"{what}: {_one_line(err)}")
+        return err
+
+    # -- what to read ----------------------------------------------------------------------------
+
+    def _get_table(self, table: bq_sql.TableName) -> Any:
+
+        bq, timeout = self.clients.bigquery, self.config.timeout_seconds
+        try:
+            return self._call(f"reading table {table.dotted}", lambda: bq.get_table(
+                table.dotted, retry=None, timeout=timeout))
+        except DataError as err:
+            if ": not found" not in str(err):
+                raise
+        # Say which part is missing: BigQuery (and the emulator) do not always.
+        dataset = f"{table.project}.{table.dataset}"
+        try:
+            self._call(f"reading dataset {dataset}", lambda: bq.get_dataset(
+                dataset, retry=None, timeout=timeout))
+        except DataError as err:
+            if ": not found" in str(err):
+                raise DataError(f"dataset {dataset} not found (looking for table {table.dotted}); "
+                                "check source.table and source.project") from None
+            raise
+        raise DataError(f"table {table.dotted} not found in dataset {dataset}; check source.table "
+                        "(and --ds for a date-sharded {ds_nodash} table)") from None
+
+    def _ds_condition(self, meta: Any, table: bq_sql.TableName, ds: dt.date | None) -> str | None:
+        """The partition's row restriction, after checking the job matches how the table is
+        partitioned; refuses a whole partitioned table unless full_scan is set."""
+        timed, ranged = meta.time_partitioning, meta.range_partitioning
+        by = (f"column '{timed.field}'" if timed and timed.field else "ingestion time" if timed
+              else f"integer ranges of '{ranged.field}'" if ranged else "")
+        part = self.config.partition
+        if part is None:
+            if by and not self.config.full_scan:
+                raise DataError(f"table {table.dotted} is partitioned by {by}; reading all of it can "
+                                "cost a lot: set source.partition, or full_scan: true to mean it")
+            return None
+        if ds is None:
+            raise DataError("this job reads one partition per day; pass --ds YYYY-MM-DD")
+        if part.ingestion_time:
+            if not timed or timed.field:
+                raise DataError(f"table {table.dotted} is not partitioned by ingestion time "
+                                f"({'it is by ' + by if by else 'not partitioned'}); use "
+                                "source.partition.column")
+            return bq_sql.partition_predicate(None, None, ds)
+        field = next((f for f in meta.schema if f.name.lower() == (part.column or "").lower()), None)
+        if field is None:
+            raise DataError(f"partition column '{part.column}' is not in table {table.dotted}; fix "
+                            "source.partition.column")
+        return bq_sql.partition_predicate(field.name, field.field_type, ds)
+
+    def _run_query(self, ds: dt.date | None, stats: ReadStats) -> bq_sql.TableName:
+        from google.cloud import bigquery
+
+        sql = self.config.query or ""
+        params = []
+        if "@ds" in sql:
+            if ds is None:
+                raise DataError("the query uses @ds; pass --ds YYYY-MM-DD")
+            params.append(bigquery.ScalarQueryParameter("ds", "DATE", ds))
+        bq, timeout = self.clients.bigquery, self.config.timeout_seconds
+        dry = self._call("the query's dry run", lambda: bq.query(
+            sql, job_config=bigquery.QueryJobConfig(dry_run=True, use_query_cache=False,
+                                                    query_parameters=params),
+            retry=None, job_retry=None, timeout=timeout))
+        estimate = int(dry.total_bytes_processed or 0)
+        stats.extra["dry_run_bytes_processed"] = estimate
+        log.info("BigQuery dry run: the query will process %s", bq_sql.human_bytes(estimate))
+        bq_sql.check_cost(estimate, self.config.maximum_bytes_billed, "the query")
+        config = bigquery.QueryJobConfig(query_parameters=params,
+                                         maximum_bytes_billed=self.config.maximum_bytes_billed)
+        # One job id for every attempt: a retry after a lost answer finds the job the first
+        # attempt created instead of starting (and billing) the query twice.
+        job_id = f"dqv_{uuid.uuid4().hex}"
+
+        def submit() -> Any:
+            from google.api_core import exceptions as gexc
+
+            try:
+                return bq.query(sql, job_config=config, job_id=job_id, retry=None, job_retry=None,
+                                timeout=timeout)
+            except gexc.Conflict:
+                return bq.get_job(job_id, timeout=timeout)
+
+        job = self._call("running the query", submit)
+        self._call("running the query", lambda: job.result(timeout=None))
+        stats.extra["query_job_id"] = job.job_id
+        stats.extra["bytes_billed"] = int(job.total_bytes_billed or 0)
+        stats.extra["bytes_processed"] = int(job.total_bytes_processed or 0)
+        dest = job.destination
+        return bq_sql.TableName(dest.project, dest.dataset_id, dest.table_id)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def table_read(self, ds: dt.date | None) -> tuple[bq_sql.TableName, str, list[str]]:
+        """What a table job reads for this ds: the table, the row restriction (partition and
+        row filter) and the selected columns, after checking them against the table's metadata.
+        Other readers of the same rows (the Beam engine) use this too."""
+        table = bq_sql.table_name(self.config.table or "", self.clients.project, ds)
+        meta = self._get_table(table)
+        condition = self._ds_condition(meta, table, ds)
+        restriction = bq_sql.row_restriction(condition, self.config.row_filter)
+        return table, restriction, self._selected_fields(meta, table)
+
+    def read(self, ds: dt.date | None, stats: ReadStats) -> Iterator[pa.RecordBatch]:
+        import_google()
+        from google.cloud.bigquery_storage_v1 import types
+
+        clients = self.clients
+        if self.config.query:
+            table = self._run_query(ds, stats)
+            meta = self._get_table(table)
+            restriction = bq_sql.row_restriction(self.config.row_filter)
+            fields = self._selected_fields(meta, table)
+        else:
+            table, restriction, fields = self.table_read(ds)
+        stats.uri = self.uri(ds)
+        request = types.ReadSession(
+            table=table.storage_path, data_format=types.DataFormat.ARROW,
+            read_options=types.ReadSession.TableReadOptions(selected_fields=fields,
+                                                            row_restriction=restriction))
+        session = self._call(f"opening a read session on {table.dotted}",
+                             lambda: clients.read.create_read_session(
+                                 parent=f"projects/{clients.project}", read_session=request,
+                                 max_stream_count=self.config.max_streams, retry=None,
+                                 timeout=self.config.timeout_seconds))
+        estimate = int(session.estimated_total_bytes_scanned or 0)
+        stats.extra.update({"table": table.dotted, "row_restriction": restriction,
+                            "streams": len(session.streams), "estimated_bytes_scanned": estimate})
+        if not self.config.query:
+            bq_sql.check_cost(estimate, self.config.maximum_bytes_billed,
+                              f"reading {table.dotted}")
+        log.info("BigQuery: reading %s with %d Storage Read stream(s) (~%s to scan)%s",
+                 table.dotted, len(session.streams), bq_sql.human_bytes(estimate),
+                 f" where {restriction}" if restriction else "")
+        if not session.streams:
+            log.info("BigQuery: no rows in %s%s", table.dotted,
+                     f" where {restriction}" if restriction else "")
+            return
+        schema = pa.ipc.read_schema(pa.py_buffer(session.arrow_schema.serialized_schema))
+        yield from self._read_streams([s.name for s in session.streams], schema, stats)
+
+    def _selected_fields(self, meta: Any, table: bq_sql.TableName) -> list[str]:
+        if not self.config.columns:
+            return []
+        present = {f.name.lower(): f.name for f in meta.schema}
+        chosen = [present[c.lower()] for c in self.config.columns if c.lower() in present]
+        if not chosen:
+            raise DataError(f"none of source.columns is in {table.dotted}; fix source.columns")
+        # Columns that are missing stay missing: validation reports them (SCHEMA_MISSING_COLUMN).
+        return chosen
+
+    def _read_streams(self, names: list[str], schema: pa.Schema,
+                      stats: ReadStats) -> Iterator[pa.RecordBatch]:
+        """Read every stream in its own thread; yield batches as they arrive."""
+        items: queue.Queue[Any] = queue.Queue(maxsize=4 * len(names))
+        stop = threading.Event()
+        read = self.clients.read
+        from google.api_core import exceptions as gexc
+        from google.api_core import retry as gretry
+
+        retry = gretry.Retry(predicate=gretry.if_exception_type(gexc.ServiceUnavailable,
+                                                                gexc.DeadlineExceeded),
+                             initial=0.5, multiplier=2.0, maximum=10.0,
+                             timeout=self.config.timeout_seconds)
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    items.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def worker(name: str) -> None:
+            try:
+                # No deadline on the stream as a whole (a big partition streams for minutes),
+                # but reconnecting after a dropped connection gives up after timeout_seconds.
+                for response in read.read_rows(name, retry=retry):
+                    data = response.arrow_record_batch.serialized_record_batch
+                    if not data:
+                        continue
+                    batch = pa.ipc.read_record_batch(pa.py_buffer(data), schema)
+                    if not put((batch, len(data))):
+                        return
+            except BaseException as err:  # handed to the reading thread, raised there
+                put(err)
+            finally:
+                put(_DONE)
+
+        threads = [threading.Thread(target=worker, args=(name,), daemon=True,
+                                    name=f"dqv-bq-stream-{i}") for i, name in enumerate(names)]
+        for thread in threads:
+            thread.start()
+        try:
+            finished = 0
+            while finished < len(threads):
+                item = items.get()
+                if item is _DONE:
+                    finished += 1
+                    continue
+                if isinstance(item, BaseException):
+                    if _transient(item):
+                        raise DataError(f"BigQuery at {self.clients.where} stopped answering while "
+                                        f"reading ({_one_line(item)}); run the job again") from None
+                    raise self._as_data_error(item, "reading a Storage Read stream") from None
+                batch, nbytes = item
+                stats.rows += batch.num_rows
+                stats.bytes_read += nbytes
+                yield batch
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=5)
