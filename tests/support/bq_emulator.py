@@ -22,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 EMULATOR_VENV = pathlib.Path(os.environ.get("DQV_BQEMU_VENV", REPO / ".venv-bqemu"))
 INSTALL_SCRIPT = REPO / "scripts" / "bq-emulator.sh"
 
