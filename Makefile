@@ -45,6 +45,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check validator tests sample_data
 	$(BIN)/mypy validator
+	$(BIN)/lint-imports --no-cache
 
 bench: install bq-emulator
 	$(BIN)/python -m tests.bench.main

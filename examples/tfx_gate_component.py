@@ -18,7 +18,7 @@ import os
 import pathlib
 from typing import Any
 
-from validator.run.api import GateOptions, require_pass
+from validator import GateOptions, require_pass
 
 
 def run_gate(job: str, ds: str, project_dir: str | None = None) -> dict[str, Any]:

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check validator tests sample_data
 .venv/bin/mypy validator
+.venv/bin/lint-imports --no-cache  # the package's layers (pyproject [tool.importlinter])
 .venv/bin/dqv validate-config
 exec .venv/bin/python -m pytest -q -p no:cacheprovider tests "$@"

@@ -1,11 +1,16 @@
-"""The exception tree. Every error a user can cause or fix is a `DqvError`.
+"""The exception tree. Every error a user can cause or fix is a `DqvError`; callers branch on
+these types, never on message text.
 
-    DqvError            root; the CLI prints `error: <message>` and exits 2
-    ├── ConfigError     a job, routes or schema file is wrong (names file, line, field)
-    ├── DataError       the data could not be read: missing partition, unreadable file,
-    │                   table not found, source unreachable
-    ├── StoreError      the run history (ML Metadata) could not be opened or written
-    └── DeliveryError   metrics or alerts could not be delivered; never changes a verdict
+    DqvError                root; the CLI prints `error: <message>` and exits 2
+    ├── ConfigError         a job, routes or schema file is wrong (names file, line, field)
+    ├── DataError           the data could not be read
+    │   ├── DataNotFound        no data for the ds: missing path, partition, table or dataset
+    │   ├── PermissionDenied    the credentials may not read it
+    │   ├── SourceUnavailable   the source did not answer (an outage: worth a retry)
+    │   ├── CostCapExceeded     the read would pass source.maximum_bytes_billed
+    │   └── InvalidQuery        the warehouse rejected the query or row filter
+    ├── StoreError          the run history (ML Metadata) could not be opened or written
+    └── DeliveryError       metrics or alerts could not be delivered; never changes a verdict
 
 Messages are one line and say how to fix the problem.
 """
@@ -36,6 +41,26 @@ class ConfigError(DqvError):
 
 class DataError(DqvError):
     """The data for a run could not be found or read."""
+
+
+class DataNotFound(DataError):
+    """No data for the ds: a missing path, partition, table or dataset."""
+
+
+class PermissionDenied(DataError):
+    """The credentials may not read the data."""
+
+
+class SourceUnavailable(DataError):
+    """The source did not answer (connection refused, timeouts, 5xx): retrying may help."""
+
+
+class CostCapExceeded(DataError):
+    """The read or query would bill more than source.maximum_bytes_billed."""
+
+
+class InvalidQuery(DataError):
+    """The warehouse rejected the query, the row filter or the selected columns."""
 
 
 class StoreError(DqvError):

@@ -113,7 +113,7 @@ def _engine(name: str, path: str, shape: Any) -> dict[str, Any]:
         engine = BeamEngine(options)
     read = ReadStats()
     start = time.perf_counter()
-    stats = engine.compute(source, None, schema, read, Progress(name, enabled=False))
+    stats = engine.compute(source, source.plan(None), schema, read, Progress(name, enabled=False))
     return {"seconds": time.perf_counter() - start, "rows": read.rows,
             "examples": int(stats.datasets[0].num_examples)}
 

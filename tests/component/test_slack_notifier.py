@@ -13,12 +13,12 @@ from tests.support.slack_standin import SlackStandin, channel_id, server_error, 
 from validator.config.job import Job, load_job
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
+from validator.core.result import RunResult
 from validator.errors import DeliveryError
 from validator.notify.slack.mlmd_state import MlmdAlertStore
 from validator.notify.slack.notifier import SlackNotifier
 from validator.notify.slack.routes import Routes
 from validator.notify.slack.transport import SlackSettings, build_transport
-from validator.run.runner import RunResult
 
 TOKEN = "xoxb-component-test"
 

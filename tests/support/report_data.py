@@ -34,8 +34,9 @@ def sample_job(name: str, severity: str, path: str = "sample_data/training_event
 def run_days(project: pathlib.Path, root: pathlib.Path, jobs: list[str], days: list[str]) -> None:
     """Run each job for each ds, in order, in this process (one TFDV import for all)."""
     from validator.config.job import find_job, load_job
-    from validator.history.store import open_store
-    from validator.run.runner import RunSettings, run_job
+    from validator.history import open_store
+    from validator.run.runner import run_job
+    from validator.run.settings import RunSettings
 
     store = open_store(root)
     settings = RunSettings(artifact_root=root, progress=False)

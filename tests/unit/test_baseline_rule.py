@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from validator.core.baseline import latest_passing
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
-from validator.history.store import latest_passing
 
 
 def _run(run_id: str, ds: str, outcome: Outcome | None, started: str) -> RunRecord:

@@ -129,12 +129,12 @@ def test_job_errors_name_line_and_field(tmp_path: pathlib.Path, text: str, line:
     assert words in str(err.value)
 
 
-def _source(retries: int = 1) -> object:
+def _source(retries: int = 1, cap: int | None = None) -> object:
     from validator.config.job import BigQuerySource
     from validator.sources.bigquery.clients import BigQueryClients
     from validator.sources.bigquery.source import BigQueryTableSource
 
-    config = BigQuerySource(kind="bigquery", table="d.t", retries=retries)
+    config = BigQuerySource(kind="bigquery", table="d.t", retries=retries, maximum_bytes_billed=cap)
     # No server is called here: only how errors are classified and retried.
     clients = BigQueryClients(bigquery=None, read=None, project="p",
                               endpoint=parse_endpoint("http://127.0.0.1:1,127.0.0.1:2"))
@@ -184,7 +184,7 @@ def test_unreachable_is_retried_then_given_up(caplog: pytest.LogCaptureFixture) 
 def test_bytes_billed_limit_from_bigquery_says_so() -> None:
     from google.api_core import exceptions
 
-    source = _source()
+    source = _source(cap=1000)  # the cap message only when a cap is set (issue 13)
 
     def call() -> None:
         raise exceptions.BadRequest("Query exceeded limit for bytes billed: 1000. 10485760 or "

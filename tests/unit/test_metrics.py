@@ -13,13 +13,13 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from tests.conftest import REPO
 from validator.config.job import load_job
+from validator.core.findings import Finding, Measurement
 from validator.core.outcome import Outcome, Severity
 from validator.core.record import RunRecord
+from validator.core.result import RunResult, Verdict
 from validator.errors import ConfigError
 from validator.notify.metrics import METRICS, MetricContext, build_registry, last_passing_at, missing_ratios
 from validator.notify.pushgateway import pushgateway_url, redact, strict_exit_code
-from validator.run.runner import RunResult
-from validator.validation.validate import Finding, Measurement, Verdict
 
 FEATURES = ("age", "country", "device")
 STATS = text_format.Parse("""

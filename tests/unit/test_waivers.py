@@ -17,7 +17,7 @@ from validator.core.findings import Finding
 from validator.core.outcome import Outcome, Severity
 from validator.core.waivers import apply_waivers, reference_date
 from validator.errors import ConfigError
-from validator.validation.validate import validate
+from validator.validation.validate import Context, validate
 
 SCHEMA = text_format.Parse("""
 feature { name: "age" type: INT int_domain { min: 0 max: 120 }
@@ -49,7 +49,7 @@ def _summary(findings: tuple[Finding, ...]) -> list[tuple[str, str, str, str | N
 
 
 def test_without_waivers_both_anomalies_block() -> None:
-    verdict = validate(STATS, SCHEMA, SeverityConfig(), as_of=DS)
+    verdict = validate(STATS, SCHEMA, SeverityConfig(), context=Context(as_of=DS))
     assert verdict.outcome is Outcome.BLOCK
     assert _summary(verdict.findings) == [("age", "INT_TYPE_BIG_INT", "error", None),
                                           ("age", "INT_TYPE_SMALL_INT", "error", None)]
@@ -57,7 +57,7 @@ def test_without_waivers_both_anomalies_block() -> None:
 
 def test_active_waivers_turn_blocking_anomalies_into_warnings() -> None:
     waivers = [_waiver("INT_TYPE_SMALL_INT", "2026-11-08"), _waiver("INT_TYPE_BIG_INT", "2026-12-31")]
-    verdict = validate(STATS, SCHEMA, SeverityConfig(), waivers=waivers, as_of=DS)
+    verdict = validate(STATS, SCHEMA, SeverityConfig(), context=Context(waivers=waivers, as_of=DS))
     assert verdict.outcome is Outcome.WARN
     assert _summary(verdict.findings) == [("age", "INT_TYPE_BIG_INT", "warning", "active"),
                                           ("age", "INT_TYPE_SMALL_INT", "warning", "active")]
@@ -68,7 +68,7 @@ def test_active_waivers_turn_blocking_anomalies_into_warnings() -> None:
 
 def test_expired_waiver_does_nothing_and_is_shown_expired() -> None:
     waivers = [_waiver("INT_TYPE_SMALL_INT", "2026-11-07"), _waiver("INT_TYPE_BIG_INT", "2026-12-31")]
-    verdict = validate(STATS, SCHEMA, SeverityConfig(), waivers=waivers, as_of=DS)
+    verdict = validate(STATS, SCHEMA, SeverityConfig(), context=Context(waivers=waivers, as_of=DS))
     assert verdict.outcome is Outcome.BLOCK
     assert _summary(verdict.findings) == [("age", "INT_TYPE_BIG_INT", "warning", "active"),
                                           ("age", "INT_TYPE_SMALL_INT", "error", "expired")]

@@ -7,7 +7,6 @@ in the store and show with --all).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import pathlib
 from collections.abc import Sequence
@@ -39,21 +38,14 @@ class HistoryRow:
         return dataclasses.asdict(self)
 
 
-def duration_s(record: RunRecord) -> float | None:
-    if not record.ended_at:
-        return None
-    delta = dt.datetime.fromisoformat(record.ended_at) - dt.datetime.fromisoformat(record.started_at)
-    return round(delta.total_seconds(), 3)
-
-
 def _row(record: RunRecord, superseded: bool) -> HistoryRow:
-    severities = [f.get("severity") for f in record.findings]
+    counts = record.counts
     return HistoryRow(
         run_id=record.run_id, ds=record.ds,
         outcome=record.outcome.value if record.outcome else "running",
-        rows=record.rows, anomalies=sum(s != "ignore" for s in severities),
-        errors=severities.count("error"), warnings=severities.count("warning"),
-        duration_s=duration_s(record), started_at=record.started_at,
+        rows=record.rows, anomalies=counts.anomalies,
+        errors=counts.errors, warnings=counts.warnings,
+        duration_s=record.duration_s, started_at=record.started_at,
         baseline_ds=record.baseline_ds, baseline_run_id=record.baseline_run_id,
         error=record.error, superseded=superseded)
 

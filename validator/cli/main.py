@@ -162,20 +162,17 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
     from validator.cli import render
-    from validator.history.store import open_store
-    from validator.run.observers import build_observers
-    from validator.run.runner import RunSettings, run_job
+    from validator.run.session import RunSession, exit_code
+    from validator.run.settings import RunSettings
 
     job = _load(args)
-    root = artifact_root(args)
-    settings = RunSettings(artifact_root=root, progress=not args.quiet,
+    settings = RunSettings(artifact_root=artifact_root(args), progress=not args.quiet,
                            engine=getattr(args, "engine", None),
                            beam_options=tuple(getattr(args, "beam_option", ())))
-    store = open_store(root)
-    observers = build_observers(job, settings)
+    session = RunSession(settings)
     records = []
     for ds in days:
-        result = run_job(job, ds, store, settings, observers=observers)
+        result = session.run(job, ds)
         records.append(result.record)
         if not args.json:
             print(render.run_summary(result.record), flush=True)
@@ -185,10 +182,7 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
     elif len(records) > 1:
         print()
         print(render.backfill_summary(records))
-    code = max((r.outcome.exit_code for r in records if r.outcome), default=2)
-    from validator.notify.pushgateway import strict_exit_code
-
-    return strict_exit_code(job, records, code)
+    return exit_code(job, records)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -213,7 +207,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from validator.cli.history import history_command
-    from validator.history.store import open_store
+    from validator.history import open_store
 
     if args.last is not None and args.last < 1:
         raise ConfigError("--last must be at least 1")
@@ -223,7 +217,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from validator.cli.show import show_command
-    from validator.history.store import open_store
+    from validator.history import open_store
 
     return show_command(open_store(artifact_root(args)), args.run_id, as_json=args.json)
 

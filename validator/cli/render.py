@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from validator.core.findings import Finding
 from validator.core.record import RunRecord
 
 
@@ -21,34 +22,34 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _measured(finding: dict[str, Any]) -> str:
-    if finding.get("value") is None:
-        return finding["description"]
-    return (f"{finding['short_description']}: {finding['value']:.3f} "
-            f"(threshold {finding['threshold']:g})")
+def _measured(finding: Finding) -> str:
+    if finding.value is None:
+        return finding.description
+    return (f"{finding.short_description}: {finding.value:.3f} "
+            f"(threshold {finding.threshold or 0:g})")
 
 
-def _severity(finding: dict[str, Any]) -> str:
-    waiver = finding.get("waiver")
-    if waiver and not waiver["expired"]:
-        return f"{finding['severity']} (waived)"
-    return str(finding["severity"])
+def _severity(finding: Finding) -> str:
+    if finding.waiver and not finding.waiver.expired:
+        return f"{finding.severity.value} (waived)"
+    return finding.severity.value
 
 
-def waiver_lines(findings: Sequence[dict[str, Any]]) -> list[str]:
-    """One line per waiver that matched a finding: active ones and expired ones."""
+def waiver_lines(findings: Sequence[Finding | dict[str, Any]]) -> list[str]:
+    """One line per waiver that matched a finding: active ones and expired ones (stored
+    finding dicts are read as findings)."""
     lines = []
-    for f in findings:
-        waiver = f.get("waiver")
+    for f in (x if isinstance(x, Finding) else Finding.from_json(x) for x in findings):
+        waiver = f.waiver
         if not waiver:
             continue
-        what = f"{f['feature']} {f['anomaly_type']}"
-        if waiver["expired"]:
-            lines.append(f"expired waiver: {what} (ended {waiver['until']}, owner {waiver['owner']}); "
-                         f"it counts as {f['severity']} again")
+        what = f"{f.feature} {f.anomaly_type}"
+        if waiver.expired:
+            lines.append(f"expired waiver: {what} (ended {waiver.until}, owner {waiver.owner}); "
+                         f"it counts as {f.severity.value} again")
         else:
-            lines.append(f"waived: {what} until {waiver['until']} by {waiver['owner']}: "
-                         f"{waiver['reason']}")
+            lines.append(f"waived: {what} until {waiver.until} by {waiver.owner}: "
+                         f"{waiver.reason}")
     return lines
 
 
@@ -61,16 +62,15 @@ def run_summary(record: RunRecord) -> str:
     lines = [f"{head}  ({', '.join(details)})"]
     if record.error:
         lines.append(f"  not evaluated: {record.error}")
-    shown = [f for f in record.findings if f["severity"] != "ignore"]
-    shown.sort(key=lambda f: (f["severity"] != "error", f["feature"], f["anomaly_type"]))
+    shown = record.reported
     if shown:
-        rows = [(f["feature"], f["anomaly_type"], _severity(f), _measured(f)) for f in shown]
+        rows = [(f.feature, f.anomaly_type, _severity(f), _measured(f)) for f in shown]
         lines.append(_indent(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows)))
         lines.extend(f"  {line}" for line in waiver_lines(shown))
     elif record.outcome and record.outcome.value in ("pass", "warn"):
         lines.append("  no anomalies")
     for name, status in sorted(record.delivery.items()):
-        if status != "ok":
+        if not status.ok:
             lines.append(f"  {name}: {status}")
     if record.artifact_dir:
         lines.append(f"  run {record.run_id}, artifacts in {record.artifact_dir}")
@@ -84,8 +84,7 @@ def _indent(text: str) -> str:
 def backfill_summary(records: Sequence[RunRecord]) -> str:
     rows = []
     for r in records:
-        shown = [f for f in r.findings if f["severity"] != "ignore"]
-        defects = ", ".join(sorted({f"{f['feature']}:{f['anomaly_type']}" for f in shown}))
+        defects = ", ".join(sorted({f"{f.feature}:{f.anomaly_type}" for f in r.reported}))
         rows.append((r.ds or "-", r.outcome.value if r.outcome else "running", f"{r.rows:,}",
                      r.error or defects or "-"))
     return table(["DS", "OUTCOME", "ROWS", "FINDINGS"], rows, max_width=100)

@@ -18,6 +18,7 @@ from validator.config.schema_io import load_schema, schema_to_text, write_schema
 from validator.errors import ConfigError
 from validator.sources.base import ReadStats
 from validator.stats.tfdv_runtime import import_tfdv
+from validator.stats.view import feature_name
 
 log = logging.getLogger("dqv")
 _TYPE = schema_pb2.FeatureType.Name
@@ -84,7 +85,7 @@ def diff(curated: schema_pb2.Schema, inferred: schema_pb2.Schema,
     """Pure: compare the curated schema with what the data shows."""
     have = {f.name: f for f in curated.feature}
     seen = {f.name: f for f in inferred.feature}
-    observed = {(".".join(f.path.step) or f.name): f for d in stats.datasets for f in d.features}
+    observed = {feature_name(f): f for d in stats.datasets for f in d.features}
     out: list[Suggestion] = []
     for name in sorted(set(seen) - set(have)):
         out.append(Suggestion(name, "new_feature", f"in the data as {_TYPE(seen[name].type)}, "

@@ -12,45 +12,34 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from validator.cli.history import duration_s
 from validator.cli.render import table
 from validator.core.record import RunRecord
 from validator.errors import ConfigError
 from validator.history.baselines import read_statistics
 from validator.history.store import RunStore
-
-_TYPE = statistics_pb2.FeatureNameStatistics.Type.Name
+from validator.stats.view import summarize
 
 
 def feature_summary(stats: statistics_pb2.DatasetFeatureStatisticsList) -> list[dict[str, Any]]:
-    """One dict per feature: type, missing fraction, and numeric or categorical summary."""
-    if not stats.datasets:
-        return []
-    dataset = stats.datasets[0]
-    total = int(dataset.num_examples)
+    """One dict per feature, from the summaries the report uses too (stats/view.py): type,
+    missing fraction, and numeric or categorical summary."""
     out = []
-    for feature in dataset.features:
-        name = ".".join(feature.path.step) or feature.name
-        item: dict[str, Any] = {"feature": name, "type": _TYPE(feature.type)}
-        if feature.HasField("num_stats"):
-            num = feature.num_stats
-            common = num.common_stats
-            item.update(mean=num.mean, std_dev=num.std_dev, min=num.min, max=num.max,
-                        zeros=int(num.num_zeros))
-        elif feature.HasField("string_stats"):
-            text = feature.string_stats
-            common = text.common_stats
-            top = text.top_values[0] if text.top_values else None
-            item.update(unique=int(text.unique), top_value=top.value if top else None,
-                        top_fraction=(top.frequency / common.num_non_missing)
-                        if top and common.num_non_missing else None)
+    for name, summary in sorted(summarize(stats).features.items()):
+        item: dict[str, Any] = {"feature": name, "type": summary.type}
+        if summary.numeric:
+            item.update(mean=summary.mean, std_dev=summary.std_dev, min=summary.minimum,
+                        max=summary.maximum, zeros=summary.zeros)
+        elif summary.unique is not None:
+            top = summary.top_values[0] if summary.top_values else None
+            item.update(unique=summary.unique, top_value=top[0] if top else None,
+                        top_fraction=top[1] if top and summary.present else None)
         else:
             out.append(item)
             continue
-        item["present"] = int(common.num_non_missing)
-        item["missing_fraction"] = (common.num_missing / total) if total else 0.0
+        item["present"] = summary.present
+        item["missing_fraction"] = summary.missing if summary.missing is not None else 0.0
         out.append(item)
-    return sorted(out, key=lambda f: f["feature"])
+    return out
 
 
 def _load(record: RunRecord | None) -> tuple[list[dict[str, Any]] | None, str | None]:
@@ -85,8 +74,8 @@ def show_data(record: RunRecord, baseline: RunRecord | None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "run": {k: v for k, v in record.to_json().items()
                 if k not in ("findings", "measurements", "source_details")},
-        "duration_s": duration_s(record),
-        "findings": record.findings,
+        "duration_s": record.duration_s,
+        "findings": [f.to_json() for f in record.findings],
         "features": features or [],
     }
     if problem:
@@ -96,7 +85,7 @@ def show_data(record: RunRecord, baseline: RunRecord | None) -> dict[str, Any]:
         data["baseline"] = {
             "run_id": record.baseline_run_id, "ds": record.baseline_ds,
             "found": baseline is not None,
-            "drift": [m for m in record.measurements if m.get("comparison") == "drift"],
+            "drift": [m.to_json() for m in record.measurements_of("drift")],
             "features": _compare(features or [], base_features or []) if base_features else [],
         }
         if base_problem:
@@ -104,7 +93,7 @@ def show_data(record: RunRecord, baseline: RunRecord | None) -> dict[str, Any]:
     if record.reference_run_id or record.reference_statistics:
         data["reference"] = {
             "run_id": record.reference_run_id, "statistics": record.reference_statistics,
-            "skew": [m for m in record.measurements if m.get("comparison") == "skew"],
+            "skew": [m.to_json() for m in record.measurements_of("skew")],
         }
     return data
 

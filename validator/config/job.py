@@ -6,22 +6,20 @@ are resolved against the project directory: the directory that holds `jobs/`.
 
 from __future__ import annotations
 
-import datetime as dt
 import pathlib
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from validator.config.schedule import ScheduleConfig
 from validator.config.yaml_loader import parse_model
-from validator.core.outcome import Severity
+from validator.core.policy import SeverityConfig, SeverityRule, StrictModel, Waiver
 from validator.errors import ConfigError
 
+__all__ = ["SeverityConfig", "SeverityRule", "StrictModel", "Waiver"]  # re-exported for job files
+
 JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,62}$")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PartitionConfig(StrictModel):
@@ -156,69 +154,6 @@ class SkewConfig(StrictModel):
         if len(given) != 1:
             raise ValueError("give exactly one of 'reference_run_id', 'reference_job' or "
                              "'reference_statistics'")
-        return self
-
-
-class SeverityRule(StrictModel):
-    """Severity for anomalies matching a feature and/or an anomaly type ('*' matches any)."""
-
-    feature: str = "*"
-    anomaly: str = "*"
-    severity: Severity
-
-    @field_validator("anomaly")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        if value != "*" and not re.fullmatch(r"[A-Z][A-Z0-9_]+", value):
-            raise ValueError(f"'{value}' is not an anomaly type name; use a TFDV type such as "
-                             "ENUM_TYPE_UNEXPECTED_STRING_VALUES, or '*'")
-        return value
-
-
-class SeverityConfig(StrictModel):
-    """Severity is data: the most specific matching rule decides (feature+anomaly,
-    then feature, then anomaly), then `default`, then TFDV's own severity."""
-
-    default: Severity | None = None
-    rules: list[SeverityRule] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _no_duplicates(self) -> SeverityConfig:
-        seen: set[tuple[str, str]] = set()
-        for rule in self.rules:
-            key = (rule.feature, rule.anomaly)
-            if key in seen:
-                raise ValueError(f"two rules for feature '{rule.feature}' and anomaly "
-                                 f"'{rule.anomaly}'; keep one")
-            seen.add(key)
-        return self
-
-
-class Waiver(StrictModel):
-    """A time-boxed exception: while active, this anomaly on this feature warns instead of
-    blocking (validator/core/waivers.py). Owner, reason and end date are required."""
-
-    feature: str = Field(min_length=1)
-    anomaly: str = Field(pattern=r"^[A-Z][A-Z0-9_]+$")
-    until: dt.date
-    owner: str = Field(min_length=1)
-    reason: str = Field(min_length=1)
-
-
-class ScheduleConfig(StrictModel):
-    """When `dqv serve` runs the job (README "dqv serve")."""
-
-    cron: str = Field(description="5 fields (min hour dom mon dow) or 6 (sec min hour dom mon dow)")
-    timezone: str = "UTC"
-    ds_offset_days: int = Field(-1, ge=-366, le=366, description="ds = local fire date + offset")
-    catch_up: int = Field(1, ge=0, le=366, description="missed ds values run on start (0: none)")
-    misfire_grace_seconds: int = Field(300, ge=1)
-
-    @model_validator(mode="after")
-    def _valid_trigger(self) -> ScheduleConfig:
-        from validator.config.schedule import cron_trigger
-
-        cron_trigger(self.cron, self.timezone)  # ValueError names the bad part
         return self
 
 

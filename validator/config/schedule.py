@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, model_validator
 
-if TYPE_CHECKING:
-    from validator.config.job import ScheduleConfig
+from validator.core.policy import StrictModel
 
 _FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week")
 # How far back the catch-up looks for fire times: enough for weekly and monthly crons.
@@ -91,3 +90,18 @@ def recent_scheduled_ds(schedule: ScheduleConfig, now: dt.datetime, count: int) 
                 break
         day -= dt.timedelta(days=1)
     return sorted(found)
+
+
+class ScheduleConfig(StrictModel):
+    """When `dqv serve` runs the job (README "dqv serve")."""
+
+    cron: str = Field(description="5 fields (min hour dom mon dow) or 6 (sec min hour dom mon dow)")
+    timezone: str = "UTC"
+    ds_offset_days: int = Field(-1, ge=-366, le=366, description="ds = local fire date + offset")
+    catch_up: int = Field(1, ge=0, le=366, description="missed ds values run on start (0: none)")
+    misfire_grace_seconds: int = Field(300, ge=1)
+
+    @model_validator(mode="after")
+    def _valid_trigger(self) -> ScheduleConfig:
+        cron_trigger(self.cron, self.timezone)  # ValueError names the bad part
+        return self

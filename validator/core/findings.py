@@ -1,10 +1,11 @@
-"""Findings (one anomaly on one feature) and the outcome they add up to. Pure, and light:
-the gate reads findings back from the run history without importing TFDV."""
+"""Findings (one anomaly on one feature), measurements (drift and skew distances), and the
+outcome they add up to. Pure, and light: the gate reads findings back from the run history
+without importing TFDV. The orders and counts every output uses are defined here, once."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from validator.core.outcome import Outcome, Severity
@@ -62,12 +63,59 @@ class Finding:
     def from_json(cls, data: dict[str, Any]) -> Finding:
         """Read back a finding stored in run.json (records older than waivers have no 'waiver')."""
         waiver = data.get("waiver")
-        return cls(feature=str(data["feature"]), anomaly_type=str(data["anomaly_type"]),
+        return cls(feature=str(data.get("feature", "")), anomaly_type=str(data.get("anomaly_type", "")),
                    severity=Severity(data["severity"]),
                    short_description=str(data.get("short_description", "")),
                    description=str(data.get("description", "")),
                    value=data.get("value"), threshold=data.get("threshold"),
                    waiver=AppliedWaiver.from_json(waiver) if waiver else None)
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """A drift (against the baseline) or skew (against the reference) distance."""
+
+    feature: str
+    comparison: str  # "drift" or "skew"
+    kind: str  # L_INFTY, JENSEN_SHANNON_DIVERGENCE, NORMALIZED_ABSOLUTE_DIFFERENCE
+    value: float
+    threshold: float
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Measurement:
+        return cls(feature=str(data.get("feature", "")), comparison=str(data.get("comparison", "")),
+                   kind=str(data.get("kind", "")), value=float(data.get("value") or 0.0),
+                   threshold=float(data.get("threshold") or 0.0))
+
+
+def worst_first(findings: Iterable[Finding], *, include_ignored: bool = False) -> list[Finding]:
+    """The findings that are shown (not ignored, unless asked), worst first, then by feature and
+    type: the one order of every output (terminal, Slack, report, history)."""
+    shown = [f for f in findings if include_ignored or f.severity is not Severity.IGNORE]
+    return sorted(shown, key=lambda f: (-f.severity.rank, f.feature, f.anomaly_type))
+
+
+@dataclasses.dataclass(frozen=True)
+class SeverityCounts:
+    """How many findings of each severity; `anomalies` counts the shown ones (not ignored)."""
+
+    errors: int = 0
+    warnings: int = 0
+    ignored: int = 0
+
+    @property
+    def anomalies(self) -> int:
+        return self.errors + self.warnings
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> SeverityCounts:
+        severities = [f.severity for f in findings]
+        return cls(errors=severities.count(Severity.ERROR),
+                   warnings=severities.count(Severity.WARNING),
+                   ignored=severities.count(Severity.IGNORE))
 
 
 def outcome_of(findings: Iterable[Finding]) -> Outcome:

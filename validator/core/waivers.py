@@ -16,9 +16,9 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from validator.config.job import Waiver
 from validator.core.findings import AppliedWaiver, Finding
 from validator.core.outcome import Severity
+from validator.core.policy import Waiver
 
 
 def reference_date(ds: dt.date | str | None, today: dt.date | None = None) -> dt.date:

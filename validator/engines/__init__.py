@@ -7,20 +7,21 @@
             pipeline options name a runner other than the DirectRunner
 
 Every engine returns the same thing: statistics with the unparseable-value counts attached,
-so validation cannot tell which engine ran.
+so validation cannot tell which engine ran. Engines compute from the run's plan
+(sources/base.py) and ask the source for shards or a Beam read; they never ask what kind of
+source they hold. May import sources, stats, config and core.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.engines.progress import Progress
-from validator.sources.base import ReadStats, Source
+from validator.sources.base import ReadStats, Source, SourcePlan
 
 log = logging.getLogger("dqv")
 AUTO_BEAM_ROWS = 200_000_000  # the local engine does ~1M rows/s on 2 cores: minutes, not hours
@@ -30,7 +31,7 @@ ENGINES = ("auto", "local", "beam")
 class StatisticsEngine(Protocol):
     name: str
 
-    def compute(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+    def compute(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         """Read the partition and return its statistics (invalid values attached); fill `read`."""
         ...
@@ -55,14 +56,9 @@ def pick(engine: str, beam_options: Sequence[str], rows: int | None) -> str:
     return "beam" if remote and rows is not None and rows > AUTO_BEAM_ROWS else "local"
 
 
-def build_engine(engine: str, beam_options: Sequence[str], source: Any,
-                 ds: dt.date | None) -> StatisticsEngine:
-    """The engine a run uses. Imports Beam only when the Beam engine runs."""
-    rows = None
-    if engine == "auto":
-        from validator.engines.shards import estimated_rows
-
-        rows = estimated_rows(source, ds)
+def build_engine(engine: str, beam_options: Sequence[str], plan: SourcePlan) -> StatisticsEngine:
+    """The engine a run uses, picked from the run's plan. Imports Beam only when it runs."""
+    rows = plan.estimated_rows
     chosen = pick(engine, beam_options, rows)
     log.debug("engine %s -> %s (estimated rows: %s)", engine, chosen, rows)
     if chosen == "beam":

@@ -37,10 +37,8 @@ from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.engines.local import merge_invalid
 from validator.engines.progress import Progress
-from validator.engines.shards import split_local
-from validator.errors import ConfigError, DataError
-from validator.sources.base import ReadStats, Source
-from validator.sources.local import LocalFileSource
+from validator.errors import DataError
+from validator.sources.base import ReadStats, Source, SourcePlan
 from validator.stats import accumulate as stats_lib
 from validator.stats.convert import BatchConverter, InvalidValues
 
@@ -51,40 +49,9 @@ NAMESPACE = "dqv"
 
 # ---- reading ---------------------------------------------------------------------------------
 
-def _read_shard(shard: Any) -> Iterator[pa.RecordBatch]:
-    yield from shard.read(ReadStats())
-
-
-def read_local(source: LocalFileSource, ds: dt.date | None, spread: bool = True
-               ) -> beam.PTransform:
-    """One element per Parquet row group (or CSV file); reshuffled so that remote workers share
-    them (`spread`). The DirectRunner's one worker gains nothing from that shuffle stage."""
-    shards = split_local(source, ds, n=1 << 30)
-
-    @beam.ptransform_fn
-    def _read(root: Any) -> Any:
-        parts = root | "Shards" >> beam.Create(shards)
-        if spread:
-            parts = parts | "Spread" >> beam.Reshuffle()
-        return parts | "ReadShard" >> beam.FlatMap(_read_shard)
-
-    return _read()
-
-
 def read_transform(source: Source, ds: dt.date | None, spread: bool = True) -> beam.PTransform:
-    """The Beam read for a source: local files, a BigQuery table (Storage Read API), or the
-    source's own `beam_read(ds)`."""
-    if isinstance(source, LocalFileSource):
-        return read_local(source, ds, spread)
-    from validator.sources.bigquery.beam_read import bigquery_read_spec, read_bigquery
-    from validator.sources.bigquery.source import BigQueryTableSource
-
-    if isinstance(source, BigQueryTableSource):
-        return read_bigquery(bigquery_read_spec(source, ds))
-    beam_read = getattr(source, "beam_read", None)
-    if callable(beam_read):
-        return beam_read(ds)
-    raise ConfigError(f"the beam engine cannot read a {type(source).__name__}; use engine: local")
+    """The Beam read of one ds of a source, planned here (a run passes its own plan instead)."""
+    return source.beam_read(source.plan(ds), spread)
 
 
 # ---- the pipeline ----------------------------------------------------------------------------
@@ -171,13 +138,13 @@ class BeamEngine:
     work_dir: pathlib.Path | None = None
     name: str = "beam"
 
-    def compute(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+    def compute(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
-        read.uri = source.uri(ds)
+        read.uri = plan.uri
         options = pipeline_options(self.beam_options)
         runner = str(options.get_all_options()["runner"])
         # raises DataError for a missing partition, before any pipeline starts
-        transform = read_transform(source, ds, spread="direct" not in runner.lower())
+        transform = source.beam_read(plan, spread="direct" not in runner.lower())
         output = _output_path(options, self.work_dir)
         pipeline = build_pipeline(beam.Pipeline(options=options), transform, schema, output)
         log.info("beam engine: running the pipeline on %s", runner)
@@ -192,10 +159,9 @@ class BeamEngine:
         if str(state) not in ("DONE", "PipelineState.DONE"):
             raise DataError(f"the Beam pipeline ended in state {state}; see the runner's logs")
         read.rows = _counter(result, "rows")
-        if isinstance(source, LocalFileSource):
-            files = sorted({p.file for s in split_local(source, ds, 1) for p in s.parts})
-            read.files = len(files)
-            read.bytes_read = sum(pathlib.Path(f).stat().st_size for f in files)
+        if plan.parts:
+            read.files = len(plan.files)
+            read.bytes_read = sum({p.file: p.size for p in plan.parts}.values())
         read.extra["engine"] = "beam"
         progress.update(read.rows, read.bytes_read)
         with FileSystems.open(output) as handle:

@@ -15,11 +15,9 @@ TensorFlow import again. Memory stays flat: every worker holds one batch at a ti
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import multiprocessing as mp
 import os
-import pathlib
 import queue
 import threading
 from collections.abc import Iterator, Sequence
@@ -29,9 +27,8 @@ import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.engines.progress import Progress
-from validator.engines.shards import Shard, split_source
 from validator.errors import ConfigError, DataError, DqvError
-from validator.sources.base import ReadStats, Source
+from validator.sources.base import ReadStats, Shard, Source, SourcePlan
 from validator.stats import accumulate as stats_lib
 from validator.stats.convert import MAX_EXAMPLES, BatchConverter, InvalidValues
 
@@ -92,28 +89,32 @@ class LocalEngine:
         default_factory=lambda: _env_int("DQV_PARALLEL_MIN_ROWS", SMALL_ROWS))
     name: str = "local"
 
-    def compute(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+    def compute(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
-        shards = split_source(source, ds, self.workers) if self.workers > 1 else None
-        if not shards or len(shards) < 2 or _rows(shards) < self.min_parallel_rows:
+        rows = plan.estimated_rows
+        small = rows is not None and rows < self.min_parallel_rows
+        shards = source.split(plan, self.workers) if self.workers > 1 and not small else None
+        if not shards or len(shards) < 2:
             read.extra["workers"] = 1
-            return self._serial(source, ds, schema, read, progress)
+            return self._serial(source, plan, schema, read, progress)
         read.extra["workers"] = len(shards)
-        return self._parallel(source, ds, schema, shards, read, progress)
+        statistics = self._parallel(shards, schema, read, progress)
+        read.uri, read.files = plan.uri, len(plan.files)
+        read.bytes_read = sum({p.file: p.size for p in plan.parts}.values())
+        return statistics
 
-    def _serial(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
+    def _serial(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         def tick(rows: int) -> None:
             progress.update(rows, read.bytes_read - progress.bytes)
 
-        acc, converter = _fold(source.read(ds, read), schema, tick)
+        acc, converter = _fold(source.read(plan.ds, read, plan), schema, tick)
         statistics = acc.result()
         stats_lib.attach_invalid_values(statistics, converter.invalid_values())
         return statistics
 
-    def _parallel(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
-                  shards: Sequence[Shard], read: ReadStats, progress: Progress
-                  ) -> statistics_pb2.DatasetFeatureStatisticsList:
+    def _parallel(self, shards: Sequence[Shard], schema: schema_pb2.Schema, read: ReadStats,
+                  progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         context = _process_context()
         results = context.Queue()
         procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
@@ -135,7 +136,6 @@ class LocalEngine:
             merge_invalid(invalid, partial.invalid)
             read.rows += partial.read.rows
             read.uri = read.uri or partial.read.uri
-        _count_files(read, shards)
         statistics = accumulator.result()
         stats_lib.attach_invalid_values(statistics, {k: v for k, v in invalid.items() if v.count})
         return statistics
@@ -160,20 +160,6 @@ def _env_int(name: str, default: int = 0) -> int:
         return int(text)
     except ValueError:
         raise ConfigError(f"environment variable {name}={text!r} is not a whole number") from None
-
-
-def _rows(shards: Sequence[Shard]) -> float:
-    """Rows the shards hold; unknown (a source's own shards) counts as many."""
-    rows = [getattr(s, "rows", None) for s in shards]
-    return float("inf") if any(r is None for r in rows) else sum(r for r in rows if r)
-
-
-def _count_files(read: ReadStats, shards: Sequence[Shard]) -> None:
-    """Shards may share a file (different row groups): count each file once."""
-    files = {part.file for shard in shards for part in getattr(shard, "parts", ())}
-    if files:
-        read.files = len(files)
-        read.bytes_read = sum(pathlib.Path(f).stat().st_size for f in files)
 
 
 def _collect(procs: Sequence[Any], results: Any, progress: Progress) -> list[_Partial]:

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.config.job import Job
+from validator.core.baseline import latest_passing
 from validator.core.record import RunRecord
 from validator.errors import ConfigError, DataError
 from validator.history import artifact_fs
 from validator.history.store import RunStore
+from validator.stats import STATS_FILE
 
 log = logging.getLogger("dqv")
-STATS_FILE = "FeatureStats.pb"  # as TFX StatisticsGen names it
 _IN_FOLDER = (STATS_FILE, f"Split-train/{STATS_FILE}", f"Split-eval/{STATS_FILE}")
 
 
@@ -39,8 +41,19 @@ def read_statistics(uri: str) -> statistics_pb2.DatasetFeatureStatisticsList:
     return stats
 
 
-def resolve_baseline(job: Job, record: RunRecord, store: RunStore
+def write_statistics(artifact_dir: str, statistics: statistics_pb2.DatasetFeatureStatisticsList
+                     ) -> str:
+    """The run's FeatureStats.pb (local or gs://); returns its path."""
+    path = artifact_fs.join(artifact_dir, STATS_FILE)
+    artifact_fs.write_bytes(path, statistics.SerializeToString())
+    return path
+
+
+def resolve_baseline(job: Job, record: RunRecord, store: RunStore,
+                     history: Sequence[RunRecord] | None = None
                      ) -> statistics_pb2.DatasetFeatureStatisticsList | None:
+    """The drift baseline; `history` is the job's runs as the run read them (else asked of the
+    store)."""
     policy = job.baseline.policy
     if policy == "none":
         return None
@@ -50,7 +63,8 @@ def resolve_baseline(job: Job, record: RunRecord, store: RunStore
         stats = _load(pinned, "pinned baseline")
         record.baseline_run_id, record.baseline_ds = pinned.run_id, pinned.ds
         return stats
-    previous = store.last_passing(job.name, record.ds)
+    previous = (latest_passing(list(history), record.ds) if history is not None
+                else store.last_passing(job.name, record.ds))
     if previous is None or previous.statistics is None:
         log.info("%s: no earlier passing run; drift not checked", job.name)
         return None

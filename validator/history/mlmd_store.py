@@ -36,12 +36,12 @@ from ml_metadata import errors as mlmd_errors
 from ml_metadata.metadata_store import metadata_store
 from ml_metadata.proto import metadata_store_pb2 as mlmd
 
+from validator.core.baseline import latest_passing
 from validator.core.outcome import Outcome
 from validator.core.record import RUN_FILE, RunRecord, utc_now
 from validator.errors import StoreError
 from validator.history import artifact_fs, locks
 from validator.history.mlmd_connection import connection_config
-from validator.history.store import latest_passing
 
 log = logging.getLogger("dqv")
 
@@ -95,17 +95,9 @@ def _value(props: Any, name: str) -> Any:
     return getattr(value, value.WhichOneof("value")) if value.WhichOneof("value") else None
 
 
-def _duration(record: RunRecord) -> float | None:
-    if not record.ended_at:
-        return None
-    return round((dt.datetime.fromisoformat(record.ended_at)
-                  - dt.datetime.fromisoformat(record.started_at)).total_seconds(), 3)
-
-
 def _counts(record: RunRecord) -> dict[str, int]:
-    severities = [f.get("severity") for f in record.findings]
-    return {"anomalies": sum(s != "ignore" for s in severities),
-            "errors": severities.count("error"), "warnings": severities.count("warning")}
+    counts = record.counts
+    return {"anomalies": counts.anomalies, "errors": counts.errors, "warnings": counts.warnings}
 
 
 def _event(kind: int, key: str) -> mlmd.Event:
@@ -233,7 +225,7 @@ class MlmdRunStore:
             _set(props, name, getattr(record, name))
         _set(props, "span", span_of(record.ds))
         _set(props, "outcome", record.outcome.value if record.outcome else None)
-        _set(props, "duration_s", _duration(record))
+        _set(props, "duration_s", record.duration_s)
         _set(props, "rows", record.rows)
         _set(props, "bytes_read", record.bytes_read)
         _set(props, "record", json.dumps(record.to_json(), sort_keys=True))

@@ -10,7 +10,7 @@ import json
 import pathlib
 from typing import Protocol
 
-from validator.core.outcome import Outcome
+from validator.core.baseline import latest_passing
 from validator.core.record import RUN_FILE, RunRecord
 from validator.errors import StoreError
 
@@ -36,26 +36,14 @@ class RunStore(Protocol):
         ...
 
 
-def latest_passing(runs: list[RunRecord], before_ds: str | None) -> RunRecord | None:
-    """The baseline rule, shared by every store: latest ds first, then latest run of that ds;
-    only finished passing runs; a ds later than or equal to the one being checked never counts.
-    A job without partitions (no ds) compares with its latest passing run."""
-    passing = [r for r in runs if r.outcome is not None and r.outcome.is_passing]
-    if before_ds is None and not any(r.ds for r in passing):
-        return max(passing, key=lambda r: r.started_at, default=None)
-    candidates = [r for r in runs if r.outcome is not None and r.outcome.is_passing
-                  and r.ds is not None and (before_ds is None or r.ds < before_ds)]
-    if not candidates:
-        return None
-    best_ds = max(r.ds for r in candidates if r.ds is not None)
-    # A re-run that could not evaluate (an outage, a kill) says nothing about the data.
-    same_ds = [r for r in runs if r.ds == best_ds and r.outcome is not None
-               and r.outcome is not Outcome.NOT_EVALUATED]
-    # A later re-run of that ds that did not pass revokes it as a baseline.
-    latest = max(same_ds, key=lambda r: r.started_at)
-    if latest.outcome is not None and latest.outcome.is_passing:
-        return latest
-    return latest_passing([r for r in runs if r.ds != best_ds], before_ds)
+def write_run_file(record: RunRecord, folder: pathlib.Path) -> pathlib.Path:
+    """run.json of one run, replaced atomically: readers never see half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / RUN_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record.to_json(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 class FileRunStore:
@@ -70,7 +58,7 @@ class FileRunStore:
 
     def _write(self, record: RunRecord) -> None:
         try:
-            record.write(pathlib.Path(record.artifact_dir))
+            write_run_file(record, pathlib.Path(record.artifact_dir))
         except OSError as err:
             raise StoreError(f"cannot write {record.artifact_dir}/{RUN_FILE}: {err}; check the "
                              "artifact root's permissions and free space") from None
@@ -95,9 +83,3 @@ class FileRunStore:
         return latest_passing(self.runs(job), before_ds)
 
 
-def open_store(artifact_root: pathlib.Path) -> RunStore:
-    """The run history the CLI and the service use. One place to choose it: ML Metadata
-    (SQLite under the artifact root by default, or DQV_METADATA; validator/history/mlmd_store.py)."""
-    from validator.history.mlmd_store import MlmdRunStore
-
-    return MlmdRunStore(artifact_root)

@@ -20,7 +20,8 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
 from validator.core.outcome import Outcome, Severity
 from validator.core.record import RunRecord
-from validator.run.runner import RunResult
+from validator.core.result import RunResult
+from validator.stats.view import common_stats, feature_name, missing_ratio
 
 ANOMALY_TYPES = frozenset(anomalies_pb2.AnomalyInfo.Type.keys())
 UNKNOWN_ANOMALY_TYPE = "UNKNOWN_TYPE"  # TFDV's own name for enum value 0
@@ -119,18 +120,9 @@ def missing_ratios(statistics: statistics_pb2.DatasetFeatureStatisticsList,
     if not statistics.datasets or statistics.datasets[0].num_examples == 0:
         return {}
     dataset = statistics.datasets[0]
-    total = float(dataset.num_examples)
-    common = {}
-    for feature in dataset.features:
-        name = ".".join(feature.path.step) or feature.name
-        kind = feature.WhichOneof("stats")
-        if kind is not None and hasattr(getattr(feature, kind), "common_stats"):
-            common[name] = getattr(feature, kind).common_stats
-    ratios = {}
-    for name in features:
-        stats = common.get(name)
-        ratios[name] = 1.0 if stats is None else min(1.0, stats.num_missing / total)
-    return ratios
+    total = int(dataset.num_examples)
+    common = {feature_name(f): common_stats(f) for f in dataset.features}
+    return {name: missing_ratio(common.get(name), total) or 0.0 for name in features}
 
 
 def build_registry(result: RunResult, context: MetricContext) -> CollectorRegistry:

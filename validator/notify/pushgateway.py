@@ -19,10 +19,9 @@ from prometheus_client.exposition import basic_auth_handler, default_handler, pu
 
 from validator.config.job import Job
 from validator.core.record import RunRecord
+from validator.core.result import RunResult
 from validator.errors import ConfigError, DeliveryError
-from validator.history.store import RunStore, open_store
 from validator.notify.metrics import MetricContext, build_registry, last_passing_at
-from validator.run.runner import RunResult, RunSettings
 
 log = logging.getLogger("dqv")
 ENV_URL = "DQV_PUSHGATEWAY_URL"
@@ -62,28 +61,21 @@ def _handler(url: str) -> Handler:
     return handler
 
 
-def _schema_features(job: Job) -> list[str]:
-    from validator.config.schema_io import load_schema
-
-    try:
-        return [feature.name for feature in load_schema(job.schema_path).feature]
-    except ConfigError:
-        return []  # the run was not evaluated for this reason; job-level metrics still count
-
-
 class PushgatewayObserver:
     """Pushes the metric set of every finished run; raises DeliveryError when it cannot."""
 
     name = OBSERVER_NAME
 
-    def __init__(self, url: str, history: RunStore, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, url: str, timeout_seconds: float = 10.0) -> None:
         self.url = url
-        self.history = history
         self.timeout_seconds = timeout_seconds
 
     def run_finished(self, job: Job, result: RunResult) -> None:
-        records = [*self.history.runs(job.name), result.record]
-        context = MetricContext(job=job.name, features=_schema_features(job),
+        # The history and the schema as the run read them: nothing is read again here. A run
+        # whose schema did not load has job-level metrics only.
+        records = [*result.history, result.record]
+        features = [f.name for f in result.schema.feature] if result.schema is not None else []
+        context = MetricContext(job=job.name, features=features,
                                 last_passing_at=last_passing_at(records),
                                 expected_interval_seconds=job.metrics.expected_interval_seconds)
         registry = build_registry(result, context)
@@ -108,15 +100,14 @@ def check_metrics_settings(job: Job, environ: Mapping[str, str] = os.environ) ->
                           field="metrics.strict")
 
 
-def metrics_observer(job: Job, settings: RunSettings,
-                     environ: Mapping[str, str] = os.environ) -> PushgatewayObserver | None:
+def metrics_observer(job: Job, environ: Mapping[str, str] = os.environ
+                     ) -> PushgatewayObserver | None:
     """The observer when a Pushgateway is configured, else None (metrics are off)."""
     check_metrics_settings(job, environ)
     url = pushgateway_url(job, environ)
     if url is None:
         return None
-    return PushgatewayObserver(url, open_store(settings.artifact_root),
-                               timeout_seconds=job.metrics.timeout_seconds)
+    return PushgatewayObserver(url, timeout_seconds=job.metrics.timeout_seconds)
 
 
 def strict_exit_code(job: Job, records: Sequence[RunRecord], code: int) -> int:

@@ -2,6 +2,8 @@
 
 Entry points for the CLI (`dqv report`) and for `dqv serve` (`/reports/`):
 `render_report_for_date`, `list_report_dates`, `build_report`, `write_report`.
+May import notify (the Slack digest), history, stats, config and core; never run,
+service or cli.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import datetime as dt
 import pathlib
 
 from validator.errors import DataError
-from validator.history.store import RunStore, open_store
+from validator.history import open_store
+from validator.history.store import RunStore
 from validator.report.data import DateKind, DayReport, gather, load_job_infos, report_dates
 from validator.report.features import DatasetSummary, summarize
 from validator.report.page import PageOptions, render_page

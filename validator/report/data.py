@@ -60,12 +60,10 @@ class JobReport:
     def outcome(self) -> Outcome:
         return self.record.outcome or Outcome.NOT_EVALUATED
 
-    def count(self, severity: str) -> int:
-        return sum(1 for f in self.record.findings if f.get("severity") == severity)
-
     @property
     def sort_key(self) -> tuple[int, int, int, str, str]:
-        return (OUTCOME_RANK[self.outcome], -self.count("error"), -self.count("warning"),
+        counts = self.record.counts
+        return (OUTCOME_RANK[self.outcome], -counts.errors, -counts.warnings,
                 self.info.name, self.record.ds or "")
 
 
@@ -113,7 +111,7 @@ def _latest_per_ds(records: Sequence[RunRecord]) -> dict[str, RunRecord]:
 
 
 def max_drift(record: RunRecord) -> float | None:
-    values = [float(m["value"]) for m in record.measurements if m.get("comparison") == "drift"]
+    values = [m.value for m in record.measurements_of("drift")]
     return max(values) if values else None
 
 
@@ -122,11 +120,10 @@ def waivers(record: RunRecord) -> list[dict[str, Any]]:
     (run.json `findings[].waiver`; records older than waivers have none)."""
     out = []
     for finding in record.findings:
-        waiver = finding.get("waiver")
-        if isinstance(waiver, dict) and not waiver.get("expired"):
-            out.append({"feature": finding.get("feature"), "anomaly": finding.get("anomaly_type"),
-                        "until": waiver.get("until"), "owner": waiver.get("owner"),
-                        "reason": waiver.get("reason")})
+        waiver = finding.waiver
+        if waiver is not None and not waiver.expired:
+            out.append({"feature": finding.feature, "anomaly": finding.anomaly_type,
+                        "until": waiver.until, "owner": waiver.owner, "reason": waiver.reason})
     return out
 
 

@@ -32,10 +32,9 @@ def _job_line(job: JobReport) -> str:
     head = f"{ICON[job.outcome]} *{escape(job.info.name, 100)}* ds={escape(r.ds or 'none', 20)}"
     if job.outcome is Outcome.NOT_EVALUATED:
         return f"{head} — not evaluated: {escape(r.error or 'unknown reason', 400)}"
-    shown = [f for f in r.findings if f.get("severity") in ("error", "warning")]
-    shown.sort(key=lambda f: (f.get("severity") != "error", str(f.get("feature"))))
-    counts = f"{job.count('error')} error(s), {job.count('warning')} warning(s)"
-    items = ", ".join(f"{escape(f.get('feature', ''), 80)} {code(f.get('anomaly_type', ''), 60)}"
+    shown = r.reported
+    counts = f"{r.counts.errors} error(s), {r.counts.warnings} warning(s)"
+    items = ", ".join(f"{escape(f.feature, 80)} {code(f.anomaly_type, 60)}"
                       for f in shown[:FINDINGS_PER_JOB])
     more = f" and {len(shown) - FINDINGS_PER_JOB} more" if len(shown) > FINDINGS_PER_JOB else ""
     return f"{head} — {counts}: {items}{more}" if items else f"{head} — {counts}"

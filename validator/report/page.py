@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 from collections.abc import Callable, Sequence
-from typing import Any
 
+from validator.core.findings import worst_first
 from validator.core.record import RunRecord
 from validator.report.data import DayReport, JobReport, waivers
 from validator.report.features import FeatureComparison, FeatureSummary
@@ -99,7 +99,7 @@ def _overview(report: DayReport) -> str:
             f'<tr data-job="{esc(job.info.name)}" data-outcome="{esc(job.outcome.value)}">'
             f'<td><a href="#job-{i}">{esc(job.info.name)}</a></td><td>{esc(r.ds or "–")}</td>'
             f"<td>{_badge(job.outcome.value)}</td><td class=\"n\">{esc(_rows(job))}</td>"
-            f'<td class="n">{job.count("error")}</td><td class="n">{job.count("warning")}</td>'
+            f'<td class="n">{job.record.counts.errors}</td><td class="n">{job.record.counts.warnings}</td>'
             f'<td class="n">{len(waivers(r))}</td><td>{esc(r.started_at[:19].replace("T", " "))}</td></tr>')
     return (f'<section id="overview"><h2>Overview</h2><table class="overview"><thead>{head}</thead>'
             f"<tbody>{''.join(rows)}</tbody></table></section>")
@@ -160,31 +160,25 @@ def _waivers(job: JobReport) -> str:
 
 
 def _anomalies(job: JobReport) -> str:
-    findings = sorted(job.record.findings, key=lambda f: (_sev_rank(f.get("severity")),
-                                                          str(f.get("feature")), str(f.get("anomaly_type"))))
+    findings = worst_first(job.record.findings, include_ignored=True)
     if not findings:
         return "" if job.record.error else '<h3>Anomalies</h3><p class="empty">No anomalies.</p>'
     rows = []
     for f in findings:
         measured = ""
-        if f.get("value") is not None:
-            measured = f"{short_number(f['value'])} (threshold {short_number(f.get('threshold'))})"
-        sev = str(f.get("severity", ""))
-        waiver = f.get("waiver") if isinstance(f.get("waiver"), dict) else None
-        if waiver:
-            state = "expired" if waiver.get("expired") else "waived"
-            sev += f" ({state} until {waiver.get('until')}, was {waiver.get('waived_severity')})"
-        rows.append(f"<tr><td>{esc(f.get('feature', ''))}</td>"
-                    f"<td><code>{esc(f.get('anomaly_type', ''))}</code></td>"
-                    f'<td class="sev-{esc(f.get("severity", ""))}">{esc(sev)}</td>'
-                    f'<td><b>{esc(f.get("short_description", ""))}</b>'
-                    f"<br>{esc(f.get('description', ''))}</td><td class=\"n\">{esc(measured)}</td></tr>")
+        if f.value is not None:
+            measured = f"{short_number(f.value)} (threshold {short_number(f.threshold)})"
+        sev = f.severity.value
+        if f.waiver:
+            state = "expired" if f.waiver.expired else "waived"
+            sev += f" ({state} until {f.waiver.until}, was {f.waiver.waived_severity.value})"
+        rows.append(f"<tr><td>{esc(f.feature)}</td>"
+                    f"<td><code>{esc(f.anomaly_type)}</code></td>"
+                    f'<td class="sev-{esc(f.severity.value)}">{esc(sev)}</td>'
+                    f'<td><b>{esc(f.short_description)}</b>'
+                    f"<br>{esc(f.description)}</td><td class=\"n\">{esc(measured)}</td></tr>")
     return ("<h3>Anomalies</h3><table><thead><tr><th>feature</th><th>anomaly</th><th>severity</th>"
             f"<th>description</th><th>measured</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
-
-
-def _sev_rank(severity: Any) -> int:
-    return {"error": 0, "warning": 1}.get(str(severity), 2)
 
 
 def _trends(job: JobReport) -> str:
@@ -205,10 +199,8 @@ def _trends(job: JobReport) -> str:
 
 def _drift_by_feature(job: JobReport) -> dict[str, str]:
     out = {}
-    for m in job.record.measurements:
-        if m.get("comparison") == "drift":
-            value, threshold = short_number(m.get("value")), short_number(m.get("threshold"))
-            out[str(m.get("feature"))] = f"{value} / {threshold}"
+    for m in job.record.measurements_of("drift"):
+        out[m.feature] = f"{short_number(m.value)} / {short_number(m.threshold)}"
     return out
 
 
@@ -217,7 +209,7 @@ def _feature_table(job: JobReport) -> str:
         # A run that was not evaluated already says why; do not repeat it.
         note = job.stats_note if not job.record.error else ""
         return f'<h3>Features</h3><p class="empty">{esc(note)}</p>' if note else ""
-    flagged = {str(f.get("feature")) for f in job.record.findings if f.get("severity") != "ignore"}
+    flagged = {f.feature for f in job.record.reported}
     drift = _drift_by_feature(job)
     rows = [_feature_row(item, item.name in flagged, drift.get(item.name, "")) for item in job.features]
     legend = ("Highlighted cells changed notably since the baseline run; the baseline value is "

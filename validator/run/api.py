@@ -74,19 +74,18 @@ def _date(ds: dt.date | str) -> dt.date:
 def check(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None) -> GateVerdict:
     """The gate's typed verdict for `job` (name, path or loaded Job) and `ds`. Never raises for
     bad data: a missing or unreadable partition is an `Outcome.NOT_EVALUATED` verdict."""
-    from validator.history.store import open_store
-    from validator.run.observers import build_observers
-    from validator.run.runner import RunSettings, run_job
+    from validator.run.session import RunSession
+    from validator.run.settings import RunSettings
 
     options = options or GateOptions()
     loaded = _job(job, pathlib.Path(options.project_dir))
     settings = RunSettings(artifact_root=options.root(), progress=options.progress)
-    store = open_store(settings.artifact_root)
+    session = RunSession(settings)
 
     def run_now(j: Job, day: dt.date) -> RunRecord:
-        return run_job(j, day, store, settings, observers=build_observers(j, settings)).record
+        return session.run(j, day).record
 
-    return evaluate(loaded, _date(ds), store, run_now, max_age=options.max_age)
+    return evaluate(loaded, _date(ds), session.store, run_now, max_age=options.max_age)
 
 
 def require_pass(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None

@@ -118,7 +118,7 @@ def verdict_from_record(job: Job, record: RunRecord, answered_from: Literal["his
     findings: tuple[Finding, ...] = ()
     outcome = record.outcome or Outcome.NOT_EVALUATED
     if outcome is not Outcome.NOT_EVALUATED:
-        findings = apply_waivers([Finding.from_json(f) for f in record.findings], job.waivers, as_of)
+        findings = apply_waivers(record.findings, job.waivers, as_of)
         outcome = outcome_of(findings)
     ran_out = tuple({"feature": w.feature, "anomaly": w.anomaly, "until": w.until.isoformat(),
                      "owner": w.owner, "reason": w.reason} for w in expired(job.waivers, as_of))

@@ -1,65 +1,39 @@
-"""One run of a job: read, compute statistics, validate, record, tell observers.
+"""One run of a job: plan the read, compute statistics, validate, record, tell observers.
 
-Fail closed: whatever goes wrong after the run starts, the run is recorded as
-not_evaluated with the reason, and the outcome (exit 2) says the data was not checked.
-Observers (metrics, Slack) run last; their failures are recorded, never change the verdict.
+Each fact is computed once per run and passed on: the schema is read once, the job's history is
+read once (the baseline rule and the observers use that copy), and the source is planned once
+(files, row groups, row estimate), and that plan both picks the engine and is computed.
+
+Fail closed: whatever goes wrong after the run starts, the run is recorded as not_evaluated with
+the reason, and the outcome (exit 2) says the data was not checked. Observers (metrics, Slack)
+run last; their failures are recorded, never change the verdict.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
-import pathlib
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
 
-from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+from tensorflow_metadata.proto.v0 import schema_pb2
 
 from validator import __version__
 from validator.config.job import Job
 from validator.config.schema_io import load_schema
 from validator.core.outcome import Outcome
-from validator.core.record import RunRecord, new_run_id, utc_now
-from validator.engines.progress import Progress
+from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
+from validator.core.result import RunResult
 from validator.errors import DqvError
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
+from validator.notify.observer import RunObserver
+from validator.run.settings import RunSettings, artifact_dir
 from validator.sources.base import ReadStats, Source
 
 log = logging.getLogger("dqv")
 ANOMALIES_FILE = "anomalies.pbtxt"
-
-
-@dataclasses.dataclass(frozen=True)
-class RunSettings:
-    artifact_root: pathlib.Path
-    progress: bool = True
-    engine: str | None = None  # overrides the job's engine (CLI --engine)
-    beam_options: tuple[str, ...] = ()  # added after the job's beam_options (CLI --beam-option)
-
-
-@dataclasses.dataclass
-class RunResult:
-    record: RunRecord
-    verdict: Any = None  # validation.Verdict, when evaluated
-    statistics: statistics_pb2.DatasetFeatureStatisticsList | None = None
-    baseline: statistics_pb2.DatasetFeatureStatisticsList | None = None
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.record.outcome or Outcome.NOT_EVALUATED
-
-
-class RunObserver(Protocol):
-    """Told about every finished run (metrics, notifications). Must not raise for delivery
-    problems it can describe; anything raised is recorded as a delivery failure."""
-
-    name: str
-
-    def run_finished(self, job: Job, result: RunResult) -> None: ...
 
 
 def build_source(job: Job, schema: schema_pb2.Schema) -> Source:
@@ -73,13 +47,9 @@ def build_source(job: Job, schema: schema_pb2.Schema) -> Source:
                            bytes_columns=frozenset(f.name for f in schema.feature))
 
 
-def artifact_dir(root: pathlib.Path, job: str, ds: dt.date | None, run_id: str) -> str:
-    return artifact_fs.join(root, job, f"ds={ds.isoformat() if ds else 'none'}", run_id)
-
-
 def run_job(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings, *,
             source: Source | None = None, observers: Sequence[RunObserver] = ()) -> RunResult:
-    # One run of a job and ds at a time; a run killed mid-way frees the lock (validator/history/locks.py).
+    # One run of a job and ds at a time; a run killed mid-way frees the lock (history/locks.py).
     with locks.run_lock(settings.artifact_root, job.name, ds.isoformat() if ds else None):
         return _run_locked(job, ds, store, settings, source, observers)
 
@@ -122,26 +92,29 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
               source: Source | None, result: RunResult) -> None:
     record = result.record
     t0 = time.monotonic()
-    schema = load_schema(job.schema_path)
+    # The history is read once, before anything else can change it: earlier runs only.
+    result.history = tuple(r for r in store.runs(job.name) if r.run_id != record.run_id)
+    schema = result.schema = load_schema(job.schema_path)
     # Imported here: TensorFlow loads only once a run really starts.
     from validator.engines import build_engine
-    from validator.stats import accumulate as stats_lib
-    from validator.validation.validate import validate
+    from validator.engines.progress import Progress
+    from validator.validation.validate import Context, validate
 
     _timed(record, "load", t0)
-    baseline = baselines.resolve_baseline(job, record, store)
+    baseline = baselines.resolve_baseline(job, record, store, result.history)
     reference = baselines.resolve_reference(job, record, store, schema)
     source = source or build_source(job, schema)
-    record.source_uri = source.uri(ds)
+    plan = source.plan(ds)
+    record.source_uri = plan.uri
     log.info("%s: reading %s", job.name, record.source_uri)
     t0 = time.monotonic()
     read = ReadStats()
     progress = Progress(f"{job.name} ds={record.ds}", enabled=settings.progress)
     engine = build_engine(settings.engine or job.engine,
-                          (*job.beam_options, *settings.beam_options), source, ds)
+                          (*job.beam_options, *settings.beam_options), plan)
     record.source_details["engine"] = engine.name
     record.engine = engine.name
-    statistics = engine.compute(source, ds, schema, read, progress)
+    statistics = engine.compute(source, plan, schema, read, progress)
     progress.done()
     _timed(record, "read_and_statistics", t0)
     record.rows = read.rows
@@ -150,17 +123,16 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
 
     t0 = time.monotonic()
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
-                       environment=job.environment, waivers=job.waivers, as_of=ds)
+                       context=Context(environment=job.environment, waivers=job.waivers, as_of=ds))
     _timed(record, "validate", t0)
-    stats_path = artifact_fs.join(record.artifact_dir, stats_lib.STATS_FILE)
-    artifact_fs.write_bytes(stats_path, statistics.SerializeToString())
-    anomalies_path = artifact_fs.join(record.artifact_dir, ANOMALIES_FILE)
+    record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
 
+    anomalies_path = artifact_fs.join(record.artifact_dir, ANOMALIES_FILE)
     artifact_fs.write_text(anomalies_path, text_format.MessageToString(verdict.anomalies))
-    record.statistics, record.anomalies = stats_path, anomalies_path
-    record.findings = [f.to_json() for f in verdict.findings]
-    record.measurements = [dataclasses.asdict(m) for m in verdict.measurements]
+    record.anomalies = anomalies_path
+    record.findings = list(verdict.findings)
+    record.measurements = list(verdict.measurements)
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
 
@@ -171,9 +143,9 @@ def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: 
     for observer in observers:
         try:
             observer.run_finished(job, result)
-            result.record.delivery[observer.name] = "ok"
+            result.record.delivery[observer.name] = DeliveryStatus.delivered()
         except Exception as err:  # delivery never changes the verdict
-            result.record.delivery[observer.name] = f"failed: {err}"
+            result.record.delivery[observer.name] = DeliveryStatus.failed(str(err))
             log.warning("%s: %s delivery failed: %s", job.name, observer.name, err)
     try:
         store.finish(result.record)

@@ -5,4 +5,5 @@
     scheduler.py  APScheduler cron triggers and the catch-up after downtime
     http.py       the HTTP endpoints
     metrics.py    the service's Prometheus metrics (plus each job's latest run metric set)
+May import run, report, notify, history, config and core; never cli.
 """

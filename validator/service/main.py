@@ -22,7 +22,7 @@ from typing import Any
 
 from validator.config.job import Job, all_job_files, load_job
 from validator.errors import ConfigError
-from validator.history.store import RunStore, open_store
+from validator.history.store import RunStore
 from validator.service.http import Api, make_server
 from validator.service.metrics import ServiceMetrics
 from validator.service.scheduler import JobScheduler
@@ -56,15 +56,15 @@ def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
 
 
 def _run_env(root: pathlib.Path) -> RunEnv:
-    from validator.run.observers import build_observers
-    from validator.run.runner import RunSettings, run_job
+    from validator.run.session import RunSession
+    from validator.run.settings import RunSettings
 
-    settings = RunSettings(artifact_root=root, progress=False)
+    session = RunSession(RunSettings(artifact_root=root, progress=False))
 
     def run(job: Job, ds: dt.date, store: RunStore) -> Any:
-        return run_job(job, ds, store, settings, observers=build_observers(job, settings))
+        return session.run(job, ds, store)
 
-    return RunEnv(artifact_root=root, open_store=open_store, run=run)
+    return RunEnv(artifact_root=root, open_store=lambda _root: session.store, run=run)
 
 
 def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler) -> None:

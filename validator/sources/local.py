@@ -1,4 +1,8 @@
-"""Local Parquet and CSV files, streamed as Arrow record batches (never one big frame)."""
+"""Local Parquet and CSV files, streamed as Arrow record batches (never one big frame).
+
+The plan of a read lists the files once and reads each Parquet footer once (row groups and row
+counts); reading, splitting into shards (sources/local_split.py) and the Beam read
+(sources/local_beam.py) all work from that plan."""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from validator.config.job import LocalSource
-from validator.errors import DataError
-from validator.sources.base import ReadStats
+from validator.errors import DataError, DataNotFound
+from validator.sources.base import FilePart, ReadStats, Shard, SourcePlan
 
 _EXTENSIONS = {"parquet": (".parquet", ".parq", ".pq"), "csv": (".csv", ".csv.gz", ".tsv")}
 
@@ -48,7 +52,7 @@ class LocalFileSource:
     def uri(self, ds: dt.date | None) -> str:
         return "file://" + str(pathlib.Path(self._base(ds)).absolute())
 
-    def _format(self, file: str) -> str:
+    def format_of(self, file: str) -> str:
         if self.config.format:
             return self.config.format
         for fmt, endings in _EXTENSIONS.items():
@@ -76,29 +80,62 @@ class LocalFileSource:
             found = []
         if not found:
             when = f" for ds={ds.isoformat()}" if ds else ""
-            raise DataError(f"no data{when}: nothing matches {base}; check --ds or the job's "
-                            "source.path")
+            raise DataNotFound(f"no data{when}: nothing matches {base}; check --ds or the job's "
+                               "source.path")
         return found
 
-    def read(self, ds: dt.date | None, stats: ReadStats) -> Iterator[pa.RecordBatch]:
-        files = self.files(ds)
-        stats.uri = self.uri(ds)
-        stats.files = len(files)
-        for file in files:
-            stats.bytes_read += pathlib.Path(file).stat().st_size
-            for batch in self._read_file(file):
+    def plan(self, ds: dt.date | None) -> SourcePlan:
+        """The files of this ds and, for Parquet, their row groups from one read of each footer."""
+        parts = [part for file in self.files(ds) for part in self._file_parts(file)]
+        return SourcePlan(ds=ds, uri=self.uri(ds), parts=tuple(parts),
+                          estimated_rows=sum(p.rows for p in parts))
+
+    def _file_parts(self, file: str) -> list[FilePart]:
+        size = pathlib.Path(file).stat().st_size
+        if self.format_of(file) != "parquet":
+            return [FilePart(file, None, size // 64, size)]  # rough: only used to balance shards
+        try:
+            meta = pq.read_metadata(file)
+        except (pa.ArrowInvalid, OSError):
+            return [FilePart(file, None, 0, size)]  # reading it will report the problem in full
+        return [FilePart(file, tuple(range(meta.num_row_groups)), meta.num_rows, size, meta)]
+
+    def split(self, plan: SourcePlan, n: int) -> list[Shard] | None:
+        from validator.sources.local_split import split_local
+
+        return list(split_local(self, plan, n))
+
+    def beam_read(self, plan: SourcePlan, spread: bool) -> object:
+        from validator.sources.local_beam import read_local
+
+        return read_local(self, plan, spread)
+
+    def read(self, ds: dt.date | None, stats: ReadStats, plan: SourcePlan | None = None
+             ) -> Iterator[pa.RecordBatch]:
+        plan = plan or self.plan(ds)
+        stats.uri = plan.uri
+        stats.files = len(plan.files)
+        from validator.sources.local_split import merge_parts
+
+        for part in merge_parts(plan.parts):
+            stats.bytes_read += part.size
+            for batch in self._read_part(part):
                 if self.config.partition and self.config.partition.column and ds is not None:
-                    batch = _rows_of_day(batch, self.config.partition.column, ds, file)
+                    batch = _rows_of_day(batch, self.config.partition.column, ds, part.file)
                 if self.config.columns:
-                    batch = _select(batch, self.config.columns, file)
+                    batch = _select(batch, self.config.columns, part.file)
                 stats.rows += batch.num_rows
                 yield batch
 
-    def _read_file(self, file: str) -> Iterator[pa.RecordBatch]:
-        fmt = self._format(file)
+    def _read_part(self, part: FilePart) -> Iterator[pa.RecordBatch]:
+        file = part.file
+        fmt = self.format_of(file)
         try:
             if fmt == "parquet":
-                yield from pq.ParquetFile(file).iter_batches(batch_size=self.config.batch_rows)
+                # The footer from the plan: each file's footer is parsed once per run.
+                parquet = pq.ParquetFile(file, metadata=part.metadata)
+                groups = None if part.row_groups is None else list(part.row_groups)
+                yield from parquet.iter_batches(batch_size=self.config.batch_rows, row_groups=groups)
             else:
                 yield from self._read_csv(file)
         except (pa.ArrowInvalid, OSError) as err:

@@ -16,9 +16,10 @@ import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.errors import DataError
-from validator.history.baselines import STATS_FILE as STATS_FILE  # one name; baselines is TF-free
+from validator.stats import STATS_FILE as STATS_FILE
 from validator.stats.convert import InvalidValues
 from validator.stats.tfdv_runtime import import_tfdv
+from validator.stats.view import feature_name
 
 tfdv = import_tfdv()
 from tensorflow_data_validation.statistics import stats_impl  # noqa: E402  (after the quiet import)
@@ -78,7 +79,7 @@ def attach_invalid_values(stats: statistics_pb2.DatasetFeatureStatisticsList,
         stats.datasets.add()
     dataset = stats.datasets[0]
     # Nested features (STRUCT children) are keyed parent.child, as BatchConverter names them.
-    by_name = {".".join(f.path.step) if f.path.step else f.name: f for f in dataset.features}
+    by_name = {feature_name(f): f for f in dataset.features}
     for name, values in sorted(invalid.items()):
         feature = by_name.get(name)
         if feature is None:

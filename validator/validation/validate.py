@@ -13,13 +13,14 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from validator.config.job import SeverityConfig, Waiver
-from validator.core.findings import Finding, outcome_of
+from validator.core.findings import Finding, Measurement, outcome_of
 from validator.core.outcome import Outcome, Severity
-from validator.core.policy import severity_for
+from validator.core.policy import SeverityConfig, Waiver, severity_for
+from validator.core.result import Verdict
 from validator.core.waivers import apply_waivers, reference_date
 from validator.stats.accumulate import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED, num_examples
 from validator.stats.tfdv_runtime import import_tfdv
+from validator.stats.view import path_name
 
 tfdv = import_tfdv()
 
@@ -33,33 +34,8 @@ _COMPARATOR_KIND = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Measurement:
-    """A drift (against the baseline) or skew (against the reference) distance."""
-
-    feature: str
-    comparison: str  # "drift" or "skew"
-    kind: str  # L_INFTY, JENSEN_SHANNON_DIVERGENCE, NORMALIZED_ABSOLUTE_DIFFERENCE
-    value: float
-    threshold: float
-
-
-@dataclasses.dataclass(frozen=True)
-class Verdict:
-    outcome: Outcome
-    findings: tuple[Finding, ...]
-    anomalies: anomalies_pb2.Anomalies
-    measurements: tuple[Measurement, ...] = ()
-
-    @property
-    def reported(self) -> tuple[Finding, ...]:
-        """Findings that are shown (not ignored), worst first."""
-        shown = [f for f in self.findings if f.severity is not Severity.IGNORE]
-        return tuple(sorted(shown, key=lambda f: (-f.severity.rank, f.feature, f.anomaly_type)))
-
-
 def _feature_name(path: Any) -> str:
-    return ".".join(path.step)
+    return path_name(path)
 
 
 def _measurements(anomalies: anomalies_pb2.Anomalies) -> list[Measurement]:
@@ -104,18 +80,27 @@ def _no_rows(anomalies: anomalies_pb2.Anomalies) -> None:
                     description="no rows: the data for this ds is empty.")
 
 
+@dataclasses.dataclass(frozen=True)
+class Context:
+    """Where a partition is validated: its TFDV environment, and the waivers in force on its
+    ds (`as_of`)."""
+
+    environment: str | None = None
+    waivers: Sequence[Waiver] = ()
+    as_of: dt.date | None = None
+
+
 def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
              schema: schema_pb2.Schema,
              policy: SeverityConfig,
              *,
              baseline: statistics_pb2.DatasetFeatureStatisticsList | None = None,
              reference: statistics_pb2.DatasetFeatureStatisticsList | None = None,
-             environment: str | None = None,
-             waivers: Sequence[Waiver] = (),
-             as_of: dt.date | None = None) -> Verdict:
+             context: Context = Context()) -> Verdict:
     """Validate statistics against the schema, drift against `baseline` and skew against
     `reference` (training statistics when validating serving data), then apply the job's
-    waivers as of `as_of` (the run's ds; validator/core/waivers.py explains why)."""
+    waivers as of the context's ds (validator/core/waivers.py explains why)."""
+    environment, waivers, as_of = context.environment, context.waivers, context.as_of
     if num_examples(statistics) == 0:
         # No rows is not a matter of policy: neither a severity rule nor a waiver may let an
         # empty partition pass the gate or become a baseline.

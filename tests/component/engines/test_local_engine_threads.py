@@ -32,7 +32,8 @@ def _compute(folder: pathlib.Path, workers: int) -> tuple[dict[str, object], Rea
                              bytes_columns=frozenset(f.name for f in schema.feature))
     read = ReadStats()
     engine = local.LocalEngine(workers=workers, min_parallel_rows=0)
-    stats = engine.compute(source, dt.date(2026, 11, 9), schema, read, Progress("t", enabled=False))
+    stats = engine.compute(source, source.plan(dt.date(2026, 11, 9)), schema, read,
+                           Progress("t", enabled=False))
     return json_format.MessageToDict(stats), read
 
 

@@ -14,7 +14,8 @@ from validator.config.job import find_job, load_job
 from validator.history import artifact_fs
 from validator.history.baselines import read_statistics
 from validator.history.mlmd_store import MlmdRunStore
-from validator.run.runner import RunSettings, run_job
+from validator.run.runner import run_job
+from validator.run.settings import RunSettings
 
 
 def test_runs_write_and_read_artifacts_through_gfile(tmp_path: pathlib.Path,

@@ -26,7 +26,6 @@ from validator.history.mlmd_connection import connection_config
 from validator.history.mlmd_store import MlmdRunStore
 
 
-
 def _start(root: Path, ds: str, pause: float) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "validator.cli.main", "run", "training_events", "--ds", ds, "--json",

@@ -8,7 +8,7 @@ import pathlib
 
 from tests.conftest import dqv
 from tests.support.serve import make_project, scheduled_job, start_service, wait_for
-from validator.history.store import open_store
+from validator.history import open_store
 
 
 def test_missed_days_are_caught_up_oldest_first(tmp_path: pathlib.Path) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.serve import SAMPLE_JOB, Service, make_project, running_service, scheduled_job, wait_for
-from validator.history.store import open_store
+from validator.history import open_store
 
 TOKEN = "s3cret-test-token"
 

@@ -14,7 +14,7 @@ from tests.support.pause_hook import pause_env
 from tests.support.serve import SAMPLE_JOB, Service, make_project, start_service, wait_for
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
-from validator.history.store import open_store
+from validator.history import open_store
 
 JOB_A = SAMPLE_JOB.replace("name: training_events", "name: a")
 

@@ -26,7 +26,7 @@ from validator.notify.slack.state import AlertStore, OutboxEntry
 from validator.notify.slack.transport import SlackRejected, SlackSettings, SlackUnavailable, Transport
 
 if TYPE_CHECKING:
-    from validator.run.runner import RunResult
+    from validator.core.result import RunResult
 
 log = logging.getLogger("dqv")
 Lock = Callable[[], contextlib.AbstractContextManager[Any]]
@@ -127,7 +127,8 @@ class SlackNotifier:
 
 
 def _facts(record: Any) -> AlertFacts:
-    findings = [dict(f) for f in record.findings]
+    # Slack's message builders take the stored form of a finding (escaped as they are laid out).
+    findings = [f.to_json() for f in record.findings]
     outcome = record.outcome or Outcome.NOT_EVALUATED
     if outcome is Outcome.NOT_EVALUATED:
         findings.append(dict(NOT_EVALUATED))

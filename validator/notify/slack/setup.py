@@ -9,6 +9,7 @@ import pathlib
 
 from validator.config.job import Job
 from validator.errors import ConfigError, DeliveryError
+from validator.history.store import RunStore
 from validator.notify.slack.notifier import SlackNotifier, flush
 from validator.notify.slack.routes import Routes, load_routes, routes_path
 from validator.notify.slack.state import AlertStore
@@ -17,9 +18,10 @@ from validator.notify.slack.transport import TOKEN_ENV, WEBHOOK_ENV, SlackSettin
 log = logging.getLogger("dqv")
 
 
-def slack_observer(job: Job, artifact_root: pathlib.Path,
+def slack_observer(job: Job, artifact_root: pathlib.Path, run_store: RunStore | None = None,
                    settings: SlackSettings | None = None) -> SlackNotifier | None:
-    """The notifier, when a token or webhook is set and the job is routed; else None."""
+    """`run_store`: the run history the run already opened; threads and the outbox live in the
+    same ML Metadata database and share its connection."""
     settings = settings or SlackSettings.from_env()
     if not settings.configured:
         return None
@@ -39,8 +41,11 @@ def slack_observer(job: Job, artifact_root: pathlib.Path,
             return None
 
     def store() -> AlertStore:
+        from validator.history.mlmd_store import MlmdRunStore
         from validator.notify.slack.mlmd_state import MlmdAlertStore
 
+        if isinstance(run_store, MlmdRunStore):
+            return MlmdAlertStore(run_store.session)
         return MlmdAlertStore.open(artifact_root)
 
     return SlackNotifier(routes, settings, store=store, transport=lambda: build_transport(settings),

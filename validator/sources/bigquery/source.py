@@ -21,8 +21,15 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from validator.config.job import BigQuerySource
-from validator.errors import DataError
-from validator.sources.base import ReadStats
+from validator.errors import (
+    CostCapExceeded,
+    DataError,
+    DataNotFound,
+    InvalidQuery,
+    PermissionDenied,
+    SourceUnavailable,
+)
+from validator.sources.base import ReadStats, Shard, SourcePlan
 from validator.sources.bigquery import sql as bq_sql
 from validator.sources.bigquery.clients import BigQueryClients, build_clients, endpoint_from, import_google
 
@@ -46,6 +53,43 @@ def _transient(err: BaseException) -> bool:
                             gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError,
                             gexc.TooManyRequests, gexc.InternalServerError, gexc.BadGateway,
                             TransportError, ConnectionError, TimeoutError))
+
+
+def _reasons(err: BaseException) -> set[str]:
+    """The `reason` of each error BigQuery attached (e.g. bytesBilledLimitExceeded)."""
+    return {str(e.get("reason", "")) for e in getattr(err, "errors", None) or [] if isinstance(e, dict)}
+
+
+def as_data_error(err: BaseException, what: str, cap: int | None) -> BaseException:
+    """The DataError kind for a BigQuery client exception, by its type and BigQuery's reason
+    codes (never by its text). The cost-cap error only when a cap is set and BigQuery says it
+    was crossed."""
+    from google.api_core import exceptions as gexc
+
+    if isinstance(err, DataError):
+        return err
+    if isinstance(err, gexc.NotFound):
+        return DataNotFound(f"{what}: not found ({_one_line(err)}); check source.table, "
+                            "source.project and the dataset")
+    if isinstance(err, (gexc.Forbidden, gexc.Unauthorized, gexc.PermissionDenied)):
+        if cap is not None and "bytesBilledLimitExceeded" in _reasons(err):
+            return _cap_error(err, what)
+        return PermissionDenied(f"{what}: permission denied ({_one_line(err)}); the credentials "
+                                "need roles bigquery.dataViewer, bigquery.readSessionUser and "
+                                "(for queries) bigquery.jobUser")
+    if isinstance(err, (gexc.BadRequest, gexc.InvalidArgument)):
+        if cap is not None and "bytesBilledLimitExceeded" in _reasons(err):
+            return _cap_error(err, what)
+        return InvalidQuery(f"{what}: BigQuery rejected it ({_one_line(err)}); check "
+                            "source.query, source.row_filter and source.columns")
+    if isinstance(err, gexc.GoogleAPICallError):
+        return DataError(f"{what}: {_one_line(err)}")
+    return err
+
+
+def _cap_error(err: BaseException, what: str) -> CostCapExceeded:
+    return CostCapExceeded(f"{what}: stopped by source.maximum_bytes_billed ({_one_line(err)}); "
+                           "raise the cap or narrow the query")
 
 
 class BigQueryTableSource:
@@ -82,7 +126,7 @@ class BigQueryTableSource:
                 if not _transient(err):
                     raise self._as_data_error(err, what) from None
                 if attempt == attempts:
-                    raise DataError(
+                    raise SourceUnavailable(
                         f"BigQuery unreachable at {self.clients.where}: {what} failed {attempts} "
                         f"time(s) (last error: {_one_line(err)}); check that the server is up, "
                         "source.endpoint / DQV_BIGQUERY_ENDPOINT and the network") from None
@@ -93,26 +137,7 @@ class BigQueryTableSource:
         raise AssertionError("unreachable")
 
     def _as_data_error(self, err: BaseException, what: str) -> BaseException:
-        from google.api_core import exceptions as gexc
-
-        if isinstance(err, DataError):
-            return err
-        if isinstance(err, gexc.NotFound):
-            return DataError(f"{what}: not found ({_one_line(err)}); check source.table, "
-                             "source.project and the dataset")
-        if isinstance(err, (gexc.Forbidden, gexc.Unauthorized, gexc.PermissionDenied)):
-            return DataError(f"{what}: permission denied ({_one_line(err)}); the credentials need "
-                             "roles bigquery.dataViewer, bigquery.readSessionUser and (for queries) "
-                             "bigquery.jobUser")
-        if isinstance(err, (gexc.BadRequest, gexc.InvalidArgument)):
-            if "bytesBilledLimitExceeded" in str(err) or "billed" in _one_line(err).lower():
-                return DataError(f"{what}: stopped by source.maximum_bytes_billed "
-                                 f"({_one_line(err)}); raise the cap or narrow the query")
-            return DataError(f"{what}: BigQuery rejected it ({_one_line(err)}); check "
-                             "source.query, source.row_filter and source.columns")
-        if isinstance(err, gexc.GoogleAPICallError):
-            return DataError(f"{what}: {_one_line(err)}")
-        return err
+        return as_data_error(err, what, self.config.maximum_bytes_billed)
 
     # -- what to read ----------------------------------------------------------------------------
 
@@ -122,20 +147,17 @@ class BigQueryTableSource:
         try:
             return self._call(f"reading table {table.dotted}", lambda: bq.get_table(
                 table.dotted, retry=None, timeout=timeout))
-        except DataError as err:
-            if ": not found" not in str(err):
-                raise
+        except DataNotFound:
+            pass
         # Say which part is missing: BigQuery (and the emulator) do not always.
         dataset = f"{table.project}.{table.dataset}"
         try:
             self._call(f"reading dataset {dataset}", lambda: bq.get_dataset(
                 dataset, retry=None, timeout=timeout))
-        except DataError as err:
-            if ": not found" in str(err):
-                raise DataError(f"dataset {dataset} not found (looking for table {table.dotted}); "
-                                "check source.table and source.project") from None
-            raise
-        raise DataError(f"table {table.dotted} not found in dataset {dataset}; check source.table "
+        except DataNotFound:
+            raise DataNotFound(f"dataset {dataset} not found (looking for table {table.dotted}); "
+                               "check source.table and source.project") from None
+        raise DataNotFound(f"table {table.dotted} not found in dataset {dataset}; check source.table "
                         "(and --ds for a date-sharded {ds_nodash} table)") from None
 
     def _ds_condition(self, meta: Any, table: bq_sql.TableName, ds: dt.date | None) -> str | None:
@@ -217,7 +239,20 @@ class BigQueryTableSource:
         restriction = bq_sql.row_restriction(condition, self.config.row_filter)
         return table, restriction, self._selected_fields(meta, table)
 
-    def read(self, ds: dt.date | None, stats: ReadStats) -> Iterator[pa.RecordBatch]:
+    def plan(self, ds: dt.date | None) -> SourcePlan:
+        """What a run reads; the table's size is asked of BigQuery only when the read starts."""
+        return SourcePlan(ds=ds, uri=self.uri(ds))
+
+    def split(self, plan: SourcePlan, n: int) -> list[Shard] | None:
+        return None  # the Storage Read streams are read in threads of one process
+
+    def beam_read(self, plan: SourcePlan, spread: bool) -> Any:
+        from validator.sources.bigquery.beam_read import bigquery_read_spec, read_bigquery
+
+        return read_bigquery(bigquery_read_spec(self, plan.ds))
+
+    def read(self, ds: dt.date | None, stats: ReadStats, plan: SourcePlan | None = None
+             ) -> Iterator[pa.RecordBatch]:
         import_google()
         from google.cloud.bigquery_storage_v1 import types
 

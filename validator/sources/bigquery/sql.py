@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from validator.errors import DataError
+from validator.errors import CostCapExceeded, DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +81,7 @@ def human_bytes(n: int) -> str:
 def check_cost(estimate: int, cap: int | None, what: str) -> None:
     """Refuse before any byte is billed when the estimate passes maximum_bytes_billed."""
     if cap is not None and estimate > cap:
-        raise DataError(f"{what} would bill {estimate:,} bytes ({human_bytes(estimate)}), above "
+        raise CostCapExceeded(f"{what} would bill {estimate:,} bytes ({human_bytes(estimate)}), above "
                         f"source.maximum_bytes_billed = {cap:,} ({human_bytes(cap)}); raise the "
                         "cap, select fewer columns or narrow the query")
 

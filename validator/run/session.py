@@ -1,0 +1,52 @@
+"""A run session: the one way runs are wired, shared by the CLI, the Python API and the service.
+
+A session opens the run history once and builds each job's observers once, with that store;
+every run of the session uses both. The exit rule (the worst outcome, and strict metrics) is
+defined here too, so `dqv run`, `dqv backfill` and the API cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from validator.config.job import Job
+from validator.core.record import RunRecord
+from validator.core.result import RunResult
+from validator.history import open_store
+from validator.history.store import RunStore
+from validator.notify.observer import RunObserver
+from validator.run.settings import RunSettings
+
+
+class RunSession:
+    def __init__(self, settings: RunSettings, store: RunStore | None = None) -> None:
+        self.settings = settings
+        self.store = store if store is not None else open_store(settings.artifact_root)
+        self._observers: dict[str, tuple[Job, list[RunObserver]]] = {}
+
+    def observers(self, job: Job) -> list[RunObserver]:
+        """The job's observers, built on first use (a reloaded job gets new ones)."""
+        cached = self._observers.get(job.name)
+        if cached is None or cached[0] is not job:
+            from validator.run.observers import build_observers
+
+            cached = (job, build_observers(job, self.settings, self.store))
+            self._observers[job.name] = cached
+        return cached[1]
+
+    def run(self, job: Job, ds: dt.date | None, store: RunStore | None = None) -> RunResult:
+        """One run; `store` may wrap the session's store (the service tracks runs through it)."""
+        from validator.run.runner import run_job
+
+        return run_job(job, ds, store if store is not None else self.store, self.settings,
+                       observers=self.observers(job))
+
+
+def exit_code(job: Job, records: Sequence[RunRecord]) -> int:
+    """The worst outcome's exit code (2 when nothing ran), then strict metrics: a run whose
+    metrics were not delivered does not exit 0."""
+    from validator.notify.pushgateway import strict_exit_code
+
+    code = max((r.outcome.exit_code for r in records if r.outcome), default=2)
+    return strict_exit_code(job, records, code)
