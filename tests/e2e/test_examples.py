@@ -72,10 +72,17 @@ def test_kfp_step_runs_the_gate_command(gate_env: pathlib.Path) -> None:
     assert json.loads(proc.stdout)["outcome"] == "block"
 
 
-def test_tfx_component_function_raises_on_block(gate_env: pathlib.Path) -> None:
+def test_tfx_component_function_raises_on_block_and_on_not_ready(gate_env: pathlib.Path) -> None:
     from validator.run.api import DataQualityBlocked
 
     tfx_example = _load("tfx_gate_component")
     assert tfx_example.run_gate("training_events", "2026-11-02")["outcome"] == "pass"
-    with pytest.raises(DataQualityBlocked):
+    with pytest.raises(DataQualityBlocked) as blocked:
         tfx_example.run_gate("training_events", "2026-11-08")
+    assert not isinstance(blocked.value, tfx_example.DataNotReady)  # bad data: not worth a retry
+    assert blocked.value.verdict.exit_code == 1
+    # A missing partition (exit 2 today, 3 once dqv has it): worth running again; never a pass.
+    with pytest.raises(tfx_example.DataNotReady, match="2026-12-25") as not_ready:
+        tfx_example.run_gate("training_events", "2026-12-25")
+    assert isinstance(not_ready.value, DataQualityBlocked)
+    assert not_ready.value.verdict.exit_code in (2, 3)
