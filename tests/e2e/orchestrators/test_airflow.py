@@ -28,7 +28,7 @@ from tests.e2e.orchestrators.worker import (
 )
 
 DAG_ID = "train_purchase_propensity"
-RETRIES = 2  # DQV_GATE_RETRIES for the test (the example's default is 6 x 20 min)
+RETRIES = 1  # DQV_GATE_RETRIES for the test (the example's default is 6 x 20 min)
 
 
 class Airflow:

@@ -29,7 +29,7 @@ from tests.e2e.orchestrators.worker import (
     orchestrator_python,
 )
 
-RETRIES = 2  # DQV_GATE_RETRIES for the test (the example's default is 6 x 20 min)
+RETRIES = 1  # DQV_GATE_RETRIES for the test (the example's default is 6 x 20 min)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
