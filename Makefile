@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ROOT ?= dqv-artifacts/demo
 
-.PHONY: bq-emulator install system-deps demo test test-fast lint bench clean
+.PHONY: bq-emulator airflow-venv kfp-venv install system-deps demo test test-fast lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,7 +36,15 @@ demo: install
 bq-emulator:
 	bash scripts/bq-emulator.sh
 
-test: install system-deps bq-emulator
+# Apache Airflow 3 and the KFP SDK, each in its own pinned virtualenv (Python 3.12), for the
+# orchestrator tests (tests/e2e/orchestrators). Built once, rebuilt when the lock changes.
+airflow-venv:
+	bash scripts/airflow-venv.sh
+
+kfp-venv:
+	bash scripts/kfp-venv.sh
+
+test: install system-deps bq-emulator airflow-venv kfp-venv
 	bash scripts/run-tests.sh
 
 test-fast: install

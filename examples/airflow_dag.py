@@ -1,16 +1,29 @@
-"""Airflow DAG: the dqv gate runs before training; a blocked or unevaluated day stops the DAG.
+"""Airflow DAG: the dqv gate runs before training; a blocked, not-ready or unevaluated day stops it.
 
-Copy this file into your DAGs folder (Airflow 2.x or 3.x). It imports without Airflow too, so
-the gate callable can be tested on its own (tests/e2e/test_examples.py does).
+Copy this file into your DAGs folder (Airflow 3.x; 2.x too). It imports without Airflow, so the
+gate callable can be tested on its own (tests/e2e/test_examples.py), and it runs for real under
+Airflow 3.3 in tests/e2e/orchestrators/test_airflow.py (`airflow dags test`, docs/orchestrators/airflow.md).
 
     dqv_gate(ds)  runs `dqv gate JOB --ds DS --json`
-      exit 0 (pass/warn)   -> returns the verdict (pushed to XCom)
-      exit 1 (blocked)     -> fails the task without retries: the data is bad, retrying won't help
-      exit 2 (not evaluated, e.g. the partition is not there yet) -> fails the task; Airflow
-                              retries it (`retries` below), then the DAG stops. Never a pass.
+      exit 0 (pass/warn)       -> returns the verdict (pushed to XCom); `train` runs
+      exit 1 (blocked)         -> AirflowFailException: the task fails at once, without retries;
+                                  the data is bad, retrying won't help. `train` never runs.
+      exit 3 (not ready: the partition has not landed yet)
+      exit 2 (not evaluated: broken job/schema, unreadable store, an outage)
+                               -> AirflowException: a retryable failure. Airflow retries the task
+                                  (`retries`, `retry_delay` below); when the retries run out the
+                                  task fails and `train` never runs. Never a pass.
+      (dqv before exit code 3 existed answers a missing partition with 2: retried the same way.
+      An exit 1 without a `block` verdict on stdout, e.g. a Python that could not start dqv, is
+      treated as not evaluated, so a broken install is retried and reported, never called bad data.)
 
-Settings (environment of the Airflow worker): DQV_BIN (default `dqv`), DQV_PROJECT_DIR (the
-directory holding jobs/ and schemas/), DQV_ARTIFACT_ROOT (the run history).
+Settings (environment of the Airflow worker, read when the DAG file is parsed):
+  DQV_BIN             the dqv executable (default `dqv`)
+  DQV_PROJECT_DIR     the directory holding jobs/ and schemas/
+  DQV_ARTIFACT_ROOT   the run history (default PROJECT_DIR/dqv-artifacts)
+  DQV_GATE_RETRIES, DQV_GATE_RETRY_DELAY_SECONDS   retries of a not-ready day (default 6 x 20 min)
+  TRAIN_COMMAND       the training step; `{ds}` is replaced by the run's ds
+                      (default `python -m trainer.train --ds {ds}`)
 """
 
 from __future__ import annotations
@@ -23,6 +36,10 @@ from typing import Any
 
 JOB = "training_events"
 MAX_AGE = "6h"  # a verdict older than this is re-checked before training
+GATE_RETRIES = int(os.environ.get("DQV_GATE_RETRIES", "6"))
+GATE_RETRY_DELAY = dt.timedelta(seconds=float(os.environ.get("DQV_GATE_RETRY_DELAY_SECONDS", "1200")))
+TRAIN_COMMAND = os.environ.get("TRAIN_COMMAND", "python -m trainer.train --ds {ds}")
+GATE_TIMEOUT_SECONDS = 3600  # a gate that runs the job on a large partition may take a while
 
 try:  # Airflow 3 moved the standard operators into a provider package
     from airflow import DAG
@@ -44,11 +61,15 @@ except ImportError:  # not on an Airflow worker: the callable still works
 
 
 class DataQualityBlocked(AirflowFailException):
-    """The gate blocked this ds: do not train, do not retry."""
+    """Exit 1: the gate blocked this ds. Do not train, do not retry."""
+
+
+class DataNotReady(AirflowException):
+    """Exit 3: the partition has not landed yet. Retry later."""
 
 
 class DataNotEvaluated(AirflowException):
-    """The gate could not evaluate this ds (e.g. data not there yet): retry, then stop."""
+    """Exit 2 (or any other non-zero exit): the gate could not evaluate this ds. Retry, then stop."""
 
 
 def gate_command(ds: str, job: str = JOB, max_age: str = MAX_AGE) -> list[str]:
@@ -59,15 +80,20 @@ def gate_command(ds: str, job: str = JOB, max_age: str = MAX_AGE) -> list[str]:
 def dqv_gate(ds: str, job: str = JOB, max_age: str = MAX_AGE, **_context: Any) -> dict[str, Any]:
     """The gate task: `dqv gate`; returns its JSON verdict when training may go on."""
     proc = subprocess.run(gate_command(ds, job, max_age), capture_output=True, text=True,
-                          check=False)
-    verdict: dict[str, Any] = json.loads(proc.stdout) if proc.stdout.strip() else {}
+                          check=False, timeout=GATE_TIMEOUT_SECONDS)
+    try:
+        verdict: dict[str, Any] = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    except json.JSONDecodeError:
+        verdict = {}
     if proc.returncode == 0:
         return verdict
-    if proc.returncode == 1:
+    if proc.returncode == 1 and verdict.get("outcome") == "block":
         blocking = ", ".join(f"{f['feature']}:{f['anomaly_type']}" for f in verdict.get("blocking", []))
         raise DataQualityBlocked(f"dqv gate blocked {job} ds={ds} (run {verdict.get('run_id')}): "
                                  f"{blocking}")
     reason = verdict.get("error") or proc.stderr.strip() or f"exit {proc.returncode}"
+    if proc.returncode == 3:
+        raise DataNotReady(f"dqv gate: {job} ds={ds} is not ready: {reason}")
     raise DataNotEvaluated(f"dqv gate could not evaluate {job} ds={ds}: {reason}")
 
 
@@ -80,7 +106,7 @@ if DAG is not None:
         tags=["dqv", "training"],
     ) as dag:
         gate = PythonOperator(task_id="dqv_gate", python_callable=dqv_gate,
-                              op_kwargs={"ds": "{{ ds }}"}, retries=6,
-                              retry_delay=dt.timedelta(minutes=20))
-        train = BashOperator(task_id="train", bash_command="python -m trainer.train --ds {{ ds }}")
+                              op_kwargs={"ds": "{{ ds }}"}, retries=GATE_RETRIES,
+                              retry_delay=GATE_RETRY_DELAY)
+        train = BashOperator(task_id="train", bash_command=TRAIN_COMMAND.format(ds="{{ ds }}"))
         gate >> train
