@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from validator.config.monitors import MonitorsConfig
 from validator.config.yaml_loader import parse_model
 from validator.core.outcome import Severity
 from validator.errors import ConfigError
@@ -272,6 +273,8 @@ class Job(StrictModel):
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    # Monitors that learn from the run history (docs/monitors.md).
+    monitors: MonitorsConfig = Field(default_factory=MonitorsConfig)
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)

@@ -44,6 +44,7 @@ class RunRecord:
     reference_statistics: str | None = None  # the path/URI of a statistics file
     findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     measurements: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    monitors: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # MonitorResult
     error: str | None = None
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     delivery: dict[str, str] = dataclasses.field(default_factory=dict)

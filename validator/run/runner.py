@@ -152,6 +152,10 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
                        environment=job.environment, waivers=job.waivers, as_of=ds)
     _timed(record, "validate", t0)
+    from validator.run import monitoring
+
+    monitored = monitoring.check(job, ds, store, statistics, verdict, record)
+    verdict = monitored.verdict
     stats_path = artifact_fs.join(record.artifact_dir, stats_lib.STATS_FILE)
     artifact_fs.write_bytes(stats_path, statistics.SerializeToString())
     anomalies_path = artifact_fs.join(record.artifact_dir, ANOMALIES_FILE)
@@ -163,6 +167,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.measurements = [dataclasses.asdict(m) for m in verdict.measurements]
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
+    monitored.save(job, record)  # the outcome is final: this run becomes history
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:
