@@ -39,7 +39,7 @@ def pool() -> pa.Table:
 
 def normal_rows(day: dt.date, rng: np.random.Generator) -> int:
     base = 600 if day.weekday() >= 5 else 1000
-    return int(round(base * (1 + rng.normal(0, 0.015))))
+    return round(base * (1 + rng.normal(0, 0.015)))
 
 
 def day_table(rows: pa.Table, count: int, event_day: dt.date, seed: int) -> pa.Table:

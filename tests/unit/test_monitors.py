@@ -97,8 +97,8 @@ def test_flagged_and_blocked_days_are_left_out_of_the_band() -> None:
     blocked = dataclasses.replace(points[-5], metrics=PartitionMetrics(rows=40_000), blocked=True)
     ds = day_after(points)
     clean = volume(points[:-5] + points[-4:], ds, 1000)
-    assert volume(points[:-5] + [bad] + points[-4:], ds, 1000) == clean
-    assert volume(points[:-5] + [blocked] + points[-4:], ds, 1000) == clean
+    assert volume([*points[:-5], bad, *points[-4:]], ds, 1000) == clean
+    assert volume([*points[:-5], blocked, *points[-4:]], ds, 1000) == clean
 
 
 def test_small_changes_are_ignored_by_the_floor() -> None:
