@@ -20,7 +20,8 @@ from validator.config.monitors import BandSettings
 
 MAD_TO_SIGMA = 1.4826
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MIN_PER_WEEKDAY = 2
+MIN_PER_WEEKDAY = 2  # weekdays with this many points show a pattern
+MIN_SAME_WEEKDAY = 3  # a day-of-week band needs this many (a median of 2 is their mean)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,9 +118,9 @@ def learn(points: Sequence[tuple[dt.date, float]], ds: dt.date, settings: BandSe
     if seasonality == "day_of_week":
         groups = _groups(points)
         same_day = groups.get(ds.weekday(), [])
-        if len(same_day) < MIN_PER_WEEKDAY:
+        if len(same_day) < MIN_SAME_WEEKDAY:
             return Learned(None, f"learning: {len(same_day)} earlier {weekday}(s) of "
-                                 f"{MIN_PER_WEEKDAY} needed for a day-of-week band")
+                                 f"{MIN_SAME_WEEKDAY} needed for a day-of-week band")
         center = statistics.median(same_day)
         residuals = _weekday_residuals(groups)
         basis, count = f"the last {len(same_day)} {weekday}s", len(same_day)

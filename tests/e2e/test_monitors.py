@@ -1,0 +1,176 @@
+"""The monitors end to end over a recorded history with a weekly pattern (issue 14).
+
+History (job `events`, tests/support/monitor_data.py): 2026-03-02 (a Monday) to 2026-04-01,
+real sample rows resampled per day, ~1000 rows on weekdays and ~600 on weekends. Incidents:
+
+    03-11 Wed  a 40 % load while the monitor is still learning (10th run): passes
+    03-25 Wed  a 55 % load                       -> VOLUME_LOW, blocks (a real `dqv run`)
+    03-27 Fri  a tripled load                    -> VOLUME_HIGH, blocks
+    03-29 Sun  a copy of the 03-22 partition     -> DUPLICATE_PARTITION, blocks
+    03-31 Tue  normal volume, events of 03-28    -> STALE_PARTITION for job `events_timed`
+
+Every run but 03-25 runs in this process through `run_job` (the history building stays fast);
+03-25 and the freshness checks are real CLI runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import pathlib
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.conftest import dqv
+from tests.support import monitor_data as md
+from validator.config.job import load_job
+from validator.core import monitors
+from validator.core.bands import Band
+from validator.history.metric_history import MlmdMetricHistory
+from validator.history.mlmd_store import MlmdRunStore
+from validator.run.runner import RunSettings, run_job
+
+FIRST, LAST = dt.date(2026, 3, 2), dt.date(2026, 4, 1)
+LEARNING_LOW, LOW, TRIPLED, COPY, STALE = (dt.date(2026, 3, d) for d in (11, 25, 27, 29, 31))
+COPIED_FROM, STALE_EVENTS = dt.date(2026, 3, 22), dt.date(2026, 3, 28)
+INCIDENTS = {LOW, TRIPLED, COPY}
+DAYS = [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
+
+
+def _write_data(project: pathlib.Path) -> None:
+    rows, rng = md.pool(), np.random.default_rng(14)
+    for n, day in enumerate(DAYS):
+        count = md.normal_rows(day, rng)
+        if day == COPY:
+            md.copy_partition(project, COPIED_FROM, day)
+            continue
+        count = {LEARNING_LOW: 400, LOW: 550, TRIPLED: 3000}.get(day, count)
+        md.write_partition(project, day, md.day_table(
+            rows, count, STALE_EVENTS if day == STALE else day, seed=n))
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("monitors")
+    project = md.new_project(base / "project", {
+        "events": "", "events_timed": "monitors:\n  event_time: event_time\n"})
+    _write_data(project)
+    artifacts = base / "artifacts"
+    job = load_job(project / "jobs" / "events.yaml")
+    store = MlmdRunStore(artifacts)
+    settings = RunSettings(artifact_root=artifacts, progress=False)
+    records: dict[dt.date, dict[str, Any]] = {}
+    cli: dict[dt.date, Any] = {}
+    for day in DAYS:
+        if day == LOW:
+            proc = dqv("run", "events", "--ds", day.isoformat(), "--json", "--quiet",
+                       "--project-dir", str(project), "--artifact-root", str(artifacts))
+            cli[day] = proc
+            records[day] = json.loads(proc.stdout)
+        else:
+            records[day] = run_job(job, day, store, settings).record.to_json()
+    return {"project": project, "artifacts": artifacts, "records": records, "cli": cli,
+            "store": store}
+
+
+def _types(record: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(f["feature"], f["anomaly_type"], f["severity"]) for f in record["findings"]}
+
+
+def _volume(record: dict[str, Any]) -> dict[str, Any]:
+    return next(m for m in record["monitors"] if m["key"] == "volume")
+
+
+def test_a_55_percent_weekday_load_blocks_naming_observed_and_band(history: dict[str, Any]
+                                                                   ) -> None:
+    proc = history["cli"][LOW]
+    assert proc.returncode == 1, proc.stderr
+    record = history["records"][LOW]
+    assert record["outcome"] == "block"
+    assert _types(record) == {("(dataset)", "VOLUME_LOW", "error")}
+    finding = record["findings"][0]
+    assert finding["value"] == 550
+    assert finding["description"].startswith("550 rows; expected ")
+    assert finding["description"].endswith("from the last 3 Wednesdays")
+    band = _volume(record)["band"]
+    assert 850 < band["lower"] < 1000 < band["upper"] < 1150
+    assert finding["threshold"] == band["lower"]
+
+
+def test_every_normal_weekday_and_weekend_day_passes(history: dict[str, Any]) -> None:
+    for day in DAYS:
+        if day in INCIDENTS:
+            continue
+        record = history["records"][day]
+        assert (day, record["outcome"], record["findings"]) == (day, "pass", [])
+    weekend = history["records"][dt.date(2026, 3, 28)]
+    assert _volume(weekend)["status"] == "ok"
+    assert _volume(weekend)["band"]["seasonality"] == "day_of_week"
+    assert _volume(weekend)["band"]["upper"] < 800  # a weekend band, not the weekdays'
+
+
+def test_a_tripled_load_blocks(history: dict[str, Any]) -> None:
+    record = history["records"][TRIPLED]
+    assert record["outcome"] == "block"
+    assert _types(record) == {("(dataset)", "VOLUME_HIGH", "error")}
+    assert record["findings"][0]["description"].startswith("3,000 rows; expected ")
+
+
+def test_a_copy_of_an_earlier_partition_blocks_as_duplicate(history: dict[str, Any]) -> None:
+    record = history["records"][COPY]
+    assert record["outcome"] == "block"
+    assert _types(record) == {("(dataset)", "DUPLICATE_PARTITION", "error")}
+    assert "identical statistics to ds=2026-03-22" in record["findings"][0]["description"]
+
+
+def test_with_fewer_than_14_runs_the_volume_monitor_is_learning(history: dict[str, Any]) -> None:
+    record = history["records"][LEARNING_LOW]
+    assert record["rows"] == 400 and record["outcome"] == "pass"
+    assert _volume(record)["status"] == "learning"
+    assert "9 of 14" in _volume(record)["message"]
+    first_judged = history["records"][FIRST + dt.timedelta(days=21)]
+    assert _volume(first_judged)["status"] == "ok"
+
+
+def test_a_flagged_day_does_not_move_the_band(history: dict[str, Any]) -> None:
+    """04-01 (a Wednesday) is judged as if the flagged 03-25 had not happened."""
+    job = load_job(history["project"] / "jobs" / "events.yaml")
+    points = MlmdMetricHistory(history["store"].session).points("events", FIRST, LAST)
+    low = next(p for p in points if p.ds == LOW)
+    assert low.blocked and low.flagged == frozenset({"volume"})
+    current = next(p for p in MlmdMetricHistory(history["store"].session).points(
+        "events", LAST, LAST + dt.timedelta(days=1)))
+    recorded = Band.from_json(_volume(history["records"][LAST])["band"])
+
+    def band(given: list[Any]) -> Band | None:
+        results = monitors.evaluate(given, current.metrics, LAST, job.monitors)
+        return next(r for r in results if r.key == "volume").band
+
+    assert band([p for p in points if p.ds != LOW]) == recorded
+    as_if_normal = dataclasses.replace(low, blocked=False, flagged=frozenset())
+    assert band([as_if_normal if p.ds == LOW else p for p in points]) != recorded
+
+
+def test_old_events_under_a_new_ds_block_as_stale(history: dict[str, Any]) -> None:
+    project, artifacts = history["project"], history["artifacts"]
+    common = ("--json", "--quiet", "--project-dir", str(project), "--artifact-root",
+              str(artifacts))
+    fresh = dqv("run", "events_timed", "--ds", "2026-03-30", *common)
+    assert fresh.returncode == 0, fresh.stderr
+    stale = dqv("run", "events_timed", "--ds", STALE.isoformat(), *common)
+    assert stale.returncode == 1, stale.stderr
+    record = json.loads(stale.stdout)
+    assert _types(record) == {("event_time", "STALE_PARTITION", "error")}
+    assert "100% of events are outside 2026-03-31" in record["findings"][0]["description"]
+    assert history["records"][STALE]["outcome"] == "pass"  # without event_time: not checked
+
+
+def test_the_sample_days_are_not_duplicates_and_volume_is_learning(sample_runs: dict[str, Any]
+                                                                   ) -> None:
+    for ds in (f"2026-11-{d:02d}" for d in range(1, 12)):
+        by_key = {m["key"]: m for m in sample_runs[ds]["record"]["monitors"]}
+        assert by_key["volume"]["status"] == "learning", ds
+        assert by_key["duplicate"]["status"] == "ok", ds
