@@ -174,3 +174,50 @@ def test_the_sample_days_are_not_duplicates_and_volume_is_learning(sample_runs: 
         by_key = {m["key"]: m for m in sample_runs[ds]["record"]["monitors"]}
         assert by_key["volume"]["status"] == "learning", ds
         assert by_key["duplicate"]["status"] == "ok", ds
+
+
+def _backtest(history: dict[str, Any], tmp_path: pathlib.Path, *args: str
+              ) -> Any:
+    """`dqv backtest` from a project that holds the job file but no data at all."""
+    bare = md.new_project(tmp_path / "bare", {"events": ""})
+    return dqv("backtest", "events", "--start", FIRST.isoformat(), "--end", LAST.isoformat(),
+               "--project-dir", str(bare), "--artifact-root", str(history["artifacts"]), *args)
+
+
+def test_backtest_names_exactly_the_incident_days(history: dict[str, Any],
+                                                  tmp_path: pathlib.Path) -> None:
+    proc = _backtest(history, tmp_path, "--json")
+    assert proc.returncode == 0, proc.stderr
+    replayed = json.loads(proc.stdout)
+    assert replayed["fired_days"] == ["2026-03-25", "2026-03-27", "2026-03-29"]
+    assert replayed["summary"] == "would have fired 3 times in 31 days: 03-25, 03-27, 03-29"
+    by_ds = {d["ds"]: d for d in replayed["days"]}
+    assert {f["anomaly_type"] for f in by_ds["2026-03-25"]["findings"]} == {"VOLUME_LOW"}
+    # The replay with the job's own settings says what the runs said.
+    recorded = history["records"][LOW]["findings"][0]["description"]
+    assert by_ds["2026-03-25"]["findings"][0]["description"] == recorded
+    text = _backtest(history, tmp_path / "text")
+    assert "2026-03-27  BLOCK  VOLUME_HIGH error: 3,000 rows; expected" in text.stdout
+    assert text.stdout.rstrip().endswith("would have fired 3 times in 31 days: 03-25, 03-27, 03-29")
+
+
+def test_backtest_set_changes_what_would_have_fired(history: dict[str, Any],
+                                                    tmp_path: pathlib.Path) -> None:
+    def fired(name: str, *settings: str) -> list[str]:
+        args = [arg for s in settings for arg in ("--set", s)]
+        proc = _backtest(history, tmp_path / name, "--json", *args)
+        assert proc.returncode == 0, proc.stderr
+        return list(json.loads(proc.stdout)["fired_days"])
+
+    assert fired("nodup", "duplicate.enabled=false") == ["2026-03-25", "2026-03-27"]
+    assert fired("floor", "volume.min_change_percent=250") == ["2026-03-29"]
+    flat = fired("flat", "volume.seasonality=none")
+    weekends = [d.isoformat() for d in DAYS if d >= dt.date(2026, 3, 21) and d.weekday() >= 5]
+    assert set(weekends) <= set(flat) and "2026-03-25" in flat
+
+
+def test_backtest_refuses_an_unknown_setting(history: dict[str, Any],
+                                             tmp_path: pathlib.Path) -> None:
+    proc = _backtest(history, tmp_path, "--set", "volume.sensitivty=4")
+    assert proc.returncode == 2
+    assert "no setting 'sensitivty'" in proc.stderr and "sensitivity" in proc.stderr
