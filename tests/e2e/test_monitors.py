@@ -221,3 +221,13 @@ def test_backtest_refuses_an_unknown_setting(history: dict[str, Any],
     proc = _backtest(history, tmp_path, "--set", "volume.sensitivty=4")
     assert proc.returncode == 2
     assert "no setting 'sensitivty'" in proc.stderr and "sensitivity" in proc.stderr
+
+
+def test_dqv_show_lists_the_monitors_with_observed_and_band(history: dict[str, Any]) -> None:
+    run_id = history["records"][LOW]["run_id"]
+    proc = dqv("show", run_id, "--artifact-root", str(history["artifacts"]))
+    assert proc.returncode == 0, proc.stderr
+    assert "Monitors (2)" in proc.stdout
+    line = next(row for row in proc.stdout.splitlines() if row.startswith("volume"))
+    assert "FIRED" in line and "VOLUME_LOW" in line
+    assert "550 rows; expected " in line and "from the last 3 Wednesdays" in line
