@@ -11,6 +11,7 @@ from typing import Any
 FEATURE_METRICS = ("missing_ratio", "mean", "std", "min", "max", "distinct", "top_share",
                    "avg_length", "avg_values")
 DATASET_METRICS = ("rows", "bytes")
+_FEATURE_FIELDS = frozenset(FEATURE_METRICS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,7 +37,7 @@ class FeatureMetrics:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FeatureMetrics:
-        return cls(**{k: float(v) for k, v in data.items() if k in FEATURE_METRICS})
+        return cls(**{k: v for k, v in data.items() if k in _FEATURE_FIELDS})
 
 
 @dataclasses.dataclass(frozen=True)
