@@ -82,7 +82,7 @@ def _line(day: ReplayDay) -> str:
         verdict = "BLOCK" if day.would_block else "WARN"
         detail = "; ".join(f"{f.anomaly_type} {f.severity.value}: {f.description}" for f in fired)
     else:
-        verdict = "ok"
+        verdict = "learn" if volume is not None and volume.status == "learning" else "ok"
         detail = volume.message if volume is not None else ""
     return f"{day.ds.isoformat()}  {verdict:<5}  {detail}"
 
