@@ -68,3 +68,14 @@ def test_backtest_settings_override_and_are_checked() -> None:
         with_settings(MonitorsConfig(), ["volume.sensitivity=-1"])
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         with_settings(MonitorsConfig(), ["volume.sensitivity"])
+
+
+def test_only_jobs_with_partitions_are_monitored(tmp_path: pathlib.Path) -> None:
+    from validator.run.monitoring import has_partitions
+
+    assert has_partitions(load_job(REPO / "jobs" / "training_events.yaml"))
+    whole = GOOD.replace("  partition:\n    hive_key: ds\n", "")
+    assert not has_partitions(load_job(_job(tmp_path, whole)))
+    placeholder = whole.replace("path: sample_data/training_events",
+                                "path: sample_data/training_events/ds={ds}")
+    assert has_partitions(load_job(_job(tmp_path, placeholder)))

@@ -47,11 +47,22 @@ class MonitorStep:
         self.history.put(job.name, point, uri=record.artifact_dir)
 
 
+def has_partitions(job: Job) -> bool:
+    """Whether a ds selects one partition of the data: only then has the job a per-ds history
+    (a job reading a whole table or file sees the same data under every ds)."""
+    source = job.source
+    if source.kind == "local":
+        return source.partition is not None or "{ds}" in source.path
+    return source.partition is not None or "{ds_nodash}" in (source.table or "") \
+        or "@ds" in (source.query or "")
+
+
 def check(job: Job, ds: dt.date | None, store: object,
           statistics: statistics_pb2.DatasetFeatureStatisticsList, verdict: Verdict,
           record: RunRecord) -> MonitorStep:
-    """The verdict with the monitors' findings added; a job without a ds has no history."""
-    history = open_for(store) if ds is not None else None
+    """The verdict with the monitors' findings added; a job without partitions (or a run
+    without a ds) has no history to learn from."""
+    history = open_for(store) if ds is not None and has_partitions(job) else None
     if history is None or ds is None:
         return MonitorStep(verdict)
     t0 = time.monotonic()
