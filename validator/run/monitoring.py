@@ -19,8 +19,9 @@ from validator.core.findings import outcome_of
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.core.run_metrics import HistoryPoint, PartitionMetrics
+from validator.errors import ConfigError
 from validator.history.metric_history import MetricHistory, open_for
-from validator.stats.metrics_view import partition_metrics
+from validator.stats.metrics_view import non_numeric, partition_metrics
 
 if TYPE_CHECKING:
     from validator.validation.validate import Verdict
@@ -67,6 +68,10 @@ def check(job: Job, ds: dt.date | None, store: object,
         return MonitorStep(verdict)
     t0 = time.monotonic()
     config = job.monitors
+    if config.event_time and non_numeric(statistics, config.event_time):
+        raise ConfigError(f"monitors.event_time: '{config.event_time}' is not numeric in the data; "
+                          "name an INT (seconds since the epoch) or FLOAT feature",
+                          file=str(job.file), field="monitors.event_time")
     metrics = partition_metrics(statistics, record.bytes_read, config.event_time)
     earlier = history.points(job.name, ds - dt.timedelta(days=config.read_days), ds)
     results = monitors.evaluate(earlier, metrics, ds, config)

@@ -38,7 +38,7 @@ def feature_metrics(feature: statistics_pb2.FeatureNameStatistics, rows: int) ->
     common = _common(feature)
     present = float(common.num_non_missing) if common is not None else 0.0
     values: dict[str, float | None] = {
-        "missing_ratio": (1.0 - present / rows) if rows and common is not None else None,
+        "missing_ratio": (rows - present) / rows if rows and common is not None else None,
         "avg_values": float(common.avg_num_values) if common is not None and present else None,
     }
     kind = feature.WhichOneof("stats")
@@ -100,6 +100,15 @@ def event_quantiles(statistics: statistics_pb2.DatasetFeatureStatisticsList,
         bounds[0], bounds[-1] = float(num.min), float(num.max)
         return tuple(bounds)
     return ()
+
+
+def non_numeric(statistics: statistics_pb2.DatasetFeatureStatisticsList, feature_name: str
+                ) -> bool:
+    """True when the partition has the feature with statistics that are not numeric (text)."""
+    for feature in statistics.datasets[0].features if statistics.datasets else ():
+        if _name(feature) == feature_name:
+            return feature.WhichOneof("stats") not in (None, "num_stats")
+    return False
 
 
 def partition_metrics(statistics: statistics_pb2.DatasetFeatureStatisticsList, bytes_read: int,
