@@ -37,3 +37,18 @@ def test_the_slack_line_names_observed_band_and_basis() -> None:
                                        run_id="r1", findings=(finding,)))
     blocks = json.dumps(message.blocks)
     assert "551 rows; expected" in blocks and "from the last 8 Wednesdays" in blocks
+
+
+def test_the_run_summary_shows_observed_band_and_learning_monitors() -> None:
+    from validator.cli.render import run_summary
+    from validator.core.record import RunRecord
+
+    finding = _finding()
+    learning = monitors.MonitorResult(key="metric:age:mean", feature="age", metric="mean",
+                                      status="learning", message="mean of age 36; learning: 3 of 14")
+    record = RunRecord(run_id="r", job="events", ds="2026-04-29", started_at="x",
+                       outcome=Outcome.BLOCK, rows=551, findings=[finding],
+                       monitors=[learning.to_json()])
+    text = run_summary(record)
+    assert "551 rows; expected " in text and "from the last 8 Wednesdays" in text
+    assert "metric:age:mean: mean of age 36; learning: 3 of 14" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from validator.core.monitors import MONITOR_ANOMALY_TYPES
 from validator.core.record import RunRecord
 
 
@@ -22,7 +23,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def _measured(finding: dict[str, Any]) -> str:
-    if finding.get("value") is None:
+    # A monitor's description already says observed, band and basis (docs/monitors.md).
+    if finding.get("value") is None or finding["anomaly_type"] in MONITOR_ANOMALY_TYPES:
         return finding["description"]
     return (f"{finding['short_description']}: {finding['value']:.3f} "
             f"(threshold {finding['threshold']:g})")
@@ -69,6 +71,7 @@ def run_summary(record: RunRecord) -> str:
         lines.extend(f"  {line}" for line in waiver_lines(shown))
     elif record.outcome and record.outcome.value in ("pass", "warn"):
         lines.append("  no anomalies")
+    lines.extend(f"  {m['key']}: {m['message']}" for m in record.monitors if m["status"] != "fired")
     for name, status in sorted(record.delivery.items()):
         if status != "ok":
             lines.append(f"  {name}: {status}")
