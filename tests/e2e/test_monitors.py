@@ -7,6 +7,7 @@ real sample rows resampled per day, ~1000 rows on weekdays and ~600 on weekends.
     03-25 Wed  a 55 % load                       -> VOLUME_LOW, blocks (a real `dqv run`)
     03-27 Fri  a tripled load                    -> VOLUME_HIGH, blocks
     03-29 Sun  a copy of the 03-22 partition     -> DUPLICATE_PARTITION, blocks
+    03-30 Mon  4 % more nulls in age             -> METRIC_OUT_OF_BAND for job `events_nulls`
     03-31 Tue  normal volume, events of 03-28    -> STALE_PARTITION for job `events_timed`
 
 Every run but 03-25 runs in this process through `run_job` (the history building stays fast);
@@ -35,7 +36,11 @@ from validator.run.runner import RunSettings, run_job
 
 FIRST, LAST = dt.date(2026, 3, 2), dt.date(2026, 4, 1)
 LEARNING_LOW, LOW, TRIPLED, COPY, STALE = (dt.date(2026, 3, d) for d in (11, 25, 27, 29, 31))
-COPIED_FROM, STALE_EVENTS = dt.date(2026, 3, 22), dt.date(2026, 3, 28)
+COPIED_FROM, STALE_EVENTS, NULLS = dt.date(2026, 3, 22), dt.date(2026, 3, 28), dt.date(2026, 3, 30)
+NULLS_JOB = """monitors:
+  columns:
+    - {feature: "*", metrics: [missing_ratio], min_change: 0.01}
+"""
 INCIDENTS = {LOW, TRIPLED, COPY}
 DAYS = [FIRST + dt.timedelta(days=n) for n in range((LAST - FIRST).days + 1)]
 
@@ -48,15 +53,18 @@ def _write_data(project: pathlib.Path) -> None:
             md.copy_partition(project, COPIED_FROM, day)
             continue
         count = {LEARNING_LOW: 400, LOW: 550, TRIPLED: 3000}.get(day, count)
-        md.write_partition(project, day, md.day_table(
-            rows, count, STALE_EVENTS if day == STALE else day, seed=n))
+        table = md.day_table(rows, count, STALE_EVENTS if day == STALE else day, seed=n)
+        if day == NULLS:  # about 9 % missing instead of 5 %: the schema's 90 % presence holds
+            table = md.with_nulls(table, "age", 0.04, seed=n)
+        md.write_partition(project, day, table)
 
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("monitors")
     project = md.new_project(base / "project", {
-        "events": "", "events_timed": "monitors:\n  event_time: event_time\n"})
+        "events": "", "events_timed": "monitors:\n  event_time: event_time\n",
+        "events_nulls": NULLS_JOB})
     _write_data(project)
     artifacts = base / "artifacts"
     job = load_job(project / "jobs" / "events.yaml")
@@ -72,8 +80,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             records[day] = json.loads(proc.stdout)
         else:
             records[day] = run_job(job, day, store, settings).record.to_json()
+    nulls_job = load_job(project / "jobs" / "events_nulls.yaml")
+    nulls = {day: run_job(nulls_job, day, store, settings).record.to_json() for day in DAYS}
     return {"project": project, "artifacts": artifacts, "records": records, "cli": cli,
-            "store": store}
+            "store": store, "nulls": nulls}
 
 
 def _types(record: dict[str, Any]) -> set[tuple[str, str, str]]:
@@ -231,3 +241,20 @@ def test_dqv_show_lists_the_monitors_with_observed_and_band(history: dict[str, A
     line = next(row for row in proc.stdout.splitlines() if row.startswith("volume"))
     assert "FIRED" in line and "VOLUME_LOW" in line
     assert "550 rows; expected " in line and "from the last 3 Wednesdays" in line
+
+
+def test_a_column_whose_null_rate_creeps_up_is_out_of_band(history: dict[str, Any]) -> None:
+    """Column monitors on every feature: only the day with more nulls in age fires (besides the
+    volume incidents every job with partitions has)."""
+    fired = {day: {(f["feature"], f["anomaly_type"]) for f in record["findings"]}
+             for day, record in history["nulls"].items() if record["findings"]}
+    assert fired == {LOW: {("(dataset)", "VOLUME_LOW")}, TRIPLED: {("(dataset)", "VOLUME_HIGH")},
+                     COPY: {("(dataset)", "DUPLICATE_PARTITION")},
+                     NULLS: {("age", "METRIC_OUT_OF_BAND")}}
+    finding = history["nulls"][NULLS]["findings"][0]
+    assert finding["severity"] == "error"
+    assert finding["description"].startswith("missing_ratio of age 0.")
+    assert "expected " in finding["description"] and "evaluated days" in finding["description"]
+    assert finding["value"] > finding["threshold"]
+    judged = [m for m in history["nulls"][NULLS]["monitors"] if m["key"].startswith("metric:")]
+    assert {m["feature"] for m in judged} >= {"age", "browser", "cart_value", "country"}

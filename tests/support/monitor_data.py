@@ -55,6 +55,17 @@ def day_table(rows: pa.Table, count: int, event_day: dt.date, seed: int) -> pa.T
                              pa.array(moved * 1_000_000, pa.timestamp("us", tz="UTC")))
 
 
+def with_nulls(table: pa.Table, column: str, share: float, seed: int) -> pa.Table:
+    """`share` of the rows get a null in `column` (on top of the nulls it has)."""
+    rng = np.random.default_rng(seed)
+    values = table.column(column).to_pylist()
+    for index in np.flatnonzero(rng.random(len(values)) < share):
+        values[index] = None
+    position = table.column_names.index(column)
+    return table.set_column(position, table.schema.field(position),
+                            pa.array(values, table.schema.field(position).type))
+
+
 def write_partition(project: pathlib.Path, ds: dt.date, table: pa.Table) -> pathlib.Path:
     folder = project / "data" / f"ds={ds.isoformat()}"
     folder.mkdir(parents=True, exist_ok=True)
