@@ -18,6 +18,7 @@ import contextlib
 import datetime as dt
 import json
 import pathlib
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -27,6 +28,7 @@ from validator.errors import StoreError
 METRICS_TYPE = "dqv.PartitionMetrics"
 JSONL_FILE = "metric_history.jsonl"
 EPOCH = dt.date(1970, 1, 1)
+_JOB = re.compile(r"[a-z0-9][a-z0-9_\-]{0,62}")
 
 
 class MetricHistory(Protocol):
@@ -96,6 +98,8 @@ class MlmdMetricHistory:
     def points(self, job: str, start: dt.date, end: dt.date) -> list[HistoryPoint]:
         from ml_metadata.metadata_store import metadata_store
 
+        if not _JOB.fullmatch(job):  # job names are checked on load; never quote into a filter
+            raise StoreError(f"'{job}' is not a job name")
         query = (f"type = '{METRICS_TYPE}' AND properties.job.string_value = '{job}' AND "
                  f"properties.span.int_value >= {_span(start)} AND "
                  f"properties.span.int_value < {_span(end)}")
