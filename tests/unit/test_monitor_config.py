@@ -79,3 +79,8 @@ def test_only_jobs_with_partitions_are_monitored(tmp_path: pathlib.Path) -> None
     placeholder = whole.replace("path: sample_data/training_events",
                                 "path: sample_data/training_events/ds={ds}")
     assert has_partitions(load_job(_job(tmp_path, placeholder)))
+
+
+def test_day_of_week_needs_three_weeks_of_window() -> None:
+    with pytest.raises(ConfigError, match="training_days 21 or more"):
+        with_settings(MonitorsConfig(), ["volume.seasonality=day_of_week", "volume.training_days=14"])

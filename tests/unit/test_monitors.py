@@ -207,3 +207,10 @@ def test_one_bad_day_barely_moves_the_band(outlier: int, index: int) -> None:
     assert clean is not None and spoiled is not None
     assert abs(spoiled.center - clean.center) <= 15
     assert spoiled.upper - spoiled.lower <= (clean.upper - clean.lower) * 1.5 + 30
+
+
+def test_a_window_too_short_for_weekday_bands_learns_one_band() -> None:
+    points = history()
+    short = MonitorsConfig(volume=BandSettings(training_days=14))
+    result = volume(points, day_after(points), 1000, short)
+    assert result.band is not None and result.band.seasonality == "none"

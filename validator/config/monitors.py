@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from validator.core.run_metrics import FEATURE_METRICS
 
@@ -43,6 +43,13 @@ class BandSettings(_Strict):
                                       description="changes smaller than this % of the expected "
                                                   "value never fire")
     direction: Literal["both", "drop", "spike"] = "both"
+
+    @model_validator(mode="after")
+    def _window_holds_weekdays(self) -> BandSettings:
+        if self.seasonality == "day_of_week" and self.training_days < 21:
+            raise ValueError("seasonality day_of_week learns from 3 earlier same weekdays: "
+                             "give training_days 21 or more")
+        return self
 
 
 class ColumnMonitor(BandSettings):

@@ -112,8 +112,9 @@ def learn(points: Sequence[tuple[dt.date, float]], ds: dt.date, settings: BandSe
         return Learned(None, f"learning: {len(points)} of {settings.min_history} usable earlier "
                              "runs; never blocks until then")
     seasonality = settings.seasonality
-    if seasonality == "auto":
-        seasonality = "day_of_week" if weekly_pattern(points, settings) else "none"
+    if seasonality == "auto":  # a window too short for 3 of each weekday learns one band
+        weekly = settings.training_days >= 7 * MIN_SAME_WEEKDAY and weekly_pattern(points, settings)
+        seasonality = "day_of_week" if weekly else "none"
     weekday = WEEKDAYS[ds.weekday()]
     if seasonality == "day_of_week":
         groups = _groups(points)
