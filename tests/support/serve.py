@@ -58,6 +58,7 @@ schema: schemas/training_events.pbtxt
 environment: TRAINING
 source: {{kind: local, path: data, format: parquet, partition: {{hive_key: ds}}}}
 schedule: {{cron: "{cron}", timezone: UTC, ds_offset_days: {offset}, catch_up: {catch_up}}}
+monitors: {{duplicate: {{enabled: false}}}}  # every ds is the same sample file (make_project)
 """
 
 

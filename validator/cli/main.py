@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(env DQV_REPORT_URL; default: the file path)")
     _common(report)
 
+    from validator.cli import backtest
+
+    backtest.add_parser(sub, _common, _date)
+
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
@@ -222,6 +226,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     return show_command(open_store(artifact_root(args)), args.run_id, as_json=args.json)
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from validator.cli import backtest
+
+    return backtest.run(args, _load(args), artifact_root(args))
+
+
 def cmd_validate_config(args: argparse.Namespace) -> int:
     from validator.config.job import all_job_files, load_job
     from validator.config.schema_io import load_schema
@@ -296,6 +306,7 @@ COMMANDS = {
     "gate": cmd_gate,
     "serve": cmd_serve,
     "report": cmd_report,
+    "backtest": cmd_backtest,
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from validator.core.findings import Finding
+from validator.core.monitors import MONITOR_ANOMALY_TYPES
 from validator.core.record import RunRecord
 
 
@@ -23,7 +24,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def _measured(finding: Finding) -> str:
-    if finding.value is None:
+    # A monitor's description already says observed, band and basis (docs/monitors.md).
+    if finding.value is None or finding.anomaly_type in MONITOR_ANOMALY_TYPES:
         return finding.description
     return (f"{finding.short_description}: {finding.value:.3f} "
             f"(threshold {finding.threshold or 0:g})")
@@ -69,6 +71,7 @@ def run_summary(record: RunRecord) -> str:
         lines.extend(f"  {line}" for line in waiver_lines(shown))
     elif record.outcome and record.outcome.value in ("pass", "warn"):
         lines.append("  no anomalies")
+    lines.extend(f"  {m['key']}: {m['message']}" for m in record.monitors if m["status"] != "fired")
     for name, status in sorted(record.delivery.items()):
         if not status.ok:
             lines.append(f"  {name}: {status}")

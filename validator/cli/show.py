@@ -156,6 +156,15 @@ def _measure_lines(measurements: Sequence[dict[str, Any]]) -> list[str]:
             f"{'  EXCEEDED' if m['value'] > m['threshold'] else ''}" for m in measurements]
 
 
+def _monitor_lines(results: Sequence[dict[str, Any]]) -> list[str]:
+    """Each history monitor's verdict: observed value, band and what it was learned from."""
+    if not results:
+        return []
+    rows = [(r["key"], r["status"].upper() if r["status"] == "fired" else r["status"],
+             r.get("anomaly_type") or "", r["message"]) for r in results]
+    return ["", f"Monitors ({len(results)})", table(["MONITOR", "STATUS", "ANOMALY", "DETAIL"], rows)]
+
+
 def render_show(data: dict[str, Any]) -> str:
     run = data["run"]
     outcome = (run["outcome"] or "running").upper()
@@ -174,6 +183,7 @@ def render_show(data: dict[str, Any]) -> str:
         lines.append(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows))
     else:
         lines.append("  none" if run["outcome"] in ("pass", "warn") else "  -")
+    lines += _monitor_lines(run.get("monitors") or [])
     lines += ["", "Statistics"]
     if data["features"]:
         lines.append(_feature_table(data["features"]))

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from validator.config.schedule import ScheduleConfig
 from validator.config.yaml_loader import parse_model
+from validator.core.monitor_settings import MonitorsConfig
 from validator.core.policy import SeverityConfig, SeverityRule, StrictModel, Waiver
 from validator.errors import ConfigError
 
@@ -207,6 +208,8 @@ class Job(StrictModel):
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    # Monitors that learn from the run history (docs/monitors.md).
+    monitors: MonitorsConfig = Field(default_factory=MonitorsConfig)
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)

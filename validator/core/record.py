@@ -97,6 +97,8 @@ class RunRecord:
     reference_statistics: str | None = None  # the path/URI of a statistics file
     findings: list[Finding] = dataclasses.field(default_factory=list)
     measurements: list[Measurement] = dataclasses.field(default_factory=list)
+    # what each monitor judged (core.monitors.MonitorResult.to_json())
+    monitors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     error: str | None = None
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     delivery: dict[str, DeliveryStatus] = dataclasses.field(default_factory=dict)

@@ -18,12 +18,13 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Gauge
 from tensorflow_metadata.proto.v0 import anomalies_pb2, statistics_pb2
 
+from validator.core.monitors import DATASET, MONITOR_ANOMALY_TYPES, MonitorResult
 from validator.core.outcome import Outcome, Severity
 from validator.core.record import RunRecord
 from validator.core.result import RunResult
 from validator.stats.view import common_stats, feature_name, missing_ratio
 
-ANOMALY_TYPES = frozenset(anomalies_pb2.AnomalyInfo.Type.keys())
+ANOMALY_TYPES = frozenset(anomalies_pb2.AnomalyInfo.Type.keys()) | frozenset(MONITOR_ANOMALY_TYPES)
 UNKNOWN_ANOMALY_TYPE = "UNKNOWN_TYPE"  # TFDV's own name for enum value 0
 MEASUREMENT_KINDS = frozenset(anomalies_pb2.DriftSkewInfo.Measurement.Type.keys())
 COMPARISONS = ("drift", "skew")
@@ -37,6 +38,7 @@ class MetricSpec:
 
 
 _FEATURE_DISTANCE_LABELS = ("job", "feature", "comparison", "kind")
+_MONITOR_LABELS = ("job", "monitor", "feature", "metric")  # monitor: volume, freshness, metric
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("dqv_last_run_timestamp_seconds",
                "Unix time the job's latest run ended.", ("job",)),
@@ -70,6 +72,20 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("dqv_feature_distance_threshold",
                "The schema's threshold for that distance; above it TFDV reports an anomaly.",
                _FEATURE_DISTANCE_LABELS),
+    MetricSpec("dqv_monitor_value",
+               "Value a history monitor judged in the latest run (rows, a column metric, the "
+               "share of events outside the ds); absent while the monitor is learning.",
+               _MONITOR_LABELS),
+    MetricSpec("dqv_monitor_band_lower",
+               "Lower edge of the band the monitor learned from the job's history (-Inf: open).",
+               _MONITOR_LABELS),
+    MetricSpec("dqv_monitor_band_upper",
+               "Upper edge of the band the monitor learned from the job's history (+Inf: open).",
+               _MONITOR_LABELS),
+    MetricSpec("dqv_monitor_fired",
+               "1 if the monitor fired in the latest run (out of band, duplicate, stale or "
+               "partial partition), 0 if it judged the partition normal; absent while learning.",
+               _MONITOR_LABELS),
 )
 METRIC_NAMES = frozenset(spec.name for spec in METRICS)
 
@@ -152,7 +168,24 @@ def build_registry(result: RunResult, context: MetricContext) -> CollectorRegist
         for name, ratio in missing_ratios(result.statistics, context.features).items():
             put("dqv_feature_missing_ratio", ratio, feature=name)
     _distances(result, context, put)
+    _monitors(result, context, put)
     return registry
+
+
+def _monitors(result: RunResult, context: MetricContext, put: _Put) -> None:
+    """Observed value and band edges of every monitor that judged the partition."""
+    features = {*context.features, DATASET}
+    for data in result.record.monitors:
+        monitor = MonitorResult.from_json(data)
+        if monitor.feature not in features or monitor.status not in ("ok", "fired"):
+            continue
+        labels = {"monitor": monitor.key.split(":")[0], "feature": monitor.feature,
+                  "metric": monitor.metric}
+        put("dqv_monitor_fired", 1.0 if monitor.fired else 0.0, **labels)
+        put("dqv_monitor_value", monitor.observed, **labels)
+        if monitor.band is not None:
+            put("dqv_monitor_band_lower", monitor.band.lower, **labels)
+            put("dqv_monitor_band_upper", monitor.band.upper, **labels)
 
 
 def _anomalies(result: RunResult, context: MetricContext, put: _Put) -> None:

@@ -125,6 +125,10 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
                        context=Context(environment=job.environment, waivers=job.waivers, as_of=ds))
     _timed(record, "validate", t0)
+    from validator.run import monitoring
+
+    monitored = monitoring.check(job, ds, store, statistics, verdict, record)
+    verdict = monitored.verdict
     record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
 
@@ -135,6 +139,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.measurements = list(verdict.measurements)
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
+    monitored.save(job, record)  # the outcome is final: this run becomes history
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:
