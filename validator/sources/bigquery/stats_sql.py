@@ -71,11 +71,10 @@ class SourcePlan:
     conditions: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
 
-    @property
-    def where(self) -> str:
+    def where(self, indent: str = "") -> str:
         if not self.conditions:
             return ""
-        return "\nWHERE " + " AND ".join(f"({c})" for c in self.conditions)
+        return f"\n{indent}WHERE " + " AND ".join(f"({c})" for c in self.conditions)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,7 +236,7 @@ def aggregates_sql(plan: SourcePlan, columns: Sequence[Column]) -> str:
     inner = ",\n    ".join(_row_select(columns)) or "1 AS _dqv_one"
     outer = ["COUNT(*) AS n"] + [a for i, c in enumerate(columns) for a in _aggregates(i, c)]
     return ("SELECT\n  " + ",\n  ".join(outer) + "\nFROM (\n  SELECT\n    " + inner +
-            f"\n  FROM {plan.from_sql}{plan.where.replace(chr(10), chr(10) + '  ')}\n) AS _dqv_rows")
+            f"\n  FROM {plan.from_sql}{plan.where('  ')}\n) AS _dqv_rows")
 
 
 def top_values_sql(plan: SourcePlan, columns: Sequence[Column]) -> str | None:
@@ -251,7 +250,7 @@ def top_values_sql(plan: SourcePlan, columns: Sequence[Column]) -> str | None:
     pairs = ", ".join(f"STRUCT({i} AS i, c{i} AS v)" for i, _ in chosen)
     return (
         "WITH _dqv_rows AS (\n  SELECT\n    " + rows +
-        f"\n  FROM {plan.from_sql}{plan.where.replace(chr(10), chr(10) + '  ')}\n),\n"
+        f"\n  FROM {plan.from_sql}{plan.where('  ')}\n),\n"
         "_dqv_counts AS (\n"
         "  SELECT p.i AS i, p.v AS v, COUNT(*) AS n\n"
         f"  FROM _dqv_rows, UNNEST([{pairs}]) AS p\n"
