@@ -112,7 +112,10 @@ def _numeric(row: dict[str, Any], i: int, values: int) -> statistics_pb2.Numeric
 
 def _strings(row: dict[str, Any], i: int, values: int,
              top: Sequence[tuple[str, int]]) -> statistics_pb2.StringStatistics:
-    result = statistics_pb2.StringStatistics(unique=int(row[f"c{i}_unique"] or 0))
+    result = statistics_pb2.StringStatistics()
+    if f"c{i}_unique" not in row:  # a REPEATED column: only its number of values is computed
+        return result
+    result.unique = int(row[f"c{i}_unique"] or 0)
     if values:
         result.avg_length = float(row[f"c{i}_len"] or 0) / values
     for rank, (value, count) in enumerate(top):

@@ -237,3 +237,21 @@ def test_cost_cap_goes_into_the_jobs(bq_emulator: Emulator, tmp_path: pathlib.Pa
     jobs = [bq_emulator.clients().bigquery.get_job(j)  # type: ignore[attr-defined]
             for j in record["source_details"]["query_job_ids"]]
     assert [j.maximum_bytes_billed for j in jobs] == [10**9, 10**9]
+
+
+def test_query_source(bq_emulator: Emulator, sample_runs: dict[str, Any], tmp_path: pathlib.Path,
+                      run_dqv: Callable[..., Any]) -> None:
+    """A `query:` source is wrapped as a subquery (its @ds a parameter): same findings."""
+    project = _project(tmp_path)
+    query = ("SELECT " + ", ".join(SAMPLE_COLUMNS) +
+             " FROM dqv_sample.training_events WHERE ds = @ds")
+    write_bq_job(project, "wh", {"query": query}, engine="warehouse")
+    for ds in ("2026-11-03", "2026-11-08"):
+        proc = run_dqv("run", "wh", "--ds", ds, "--json", "--project-dir", str(project),
+                       "--artifact-root", str(project / "artifacts"), env=bq_emulator.env)
+        record = json.loads(proc.stdout)
+        assert record["error"] is None, record["error"]
+        assert record["rows"] == 2000
+        assert record["outcome"] == sample_runs[ds]["record"]["outcome"], ds
+        assert _findings(record) == _findings(sample_runs[ds]["record"]), ds
+        assert "table" not in record["source_details"]  # no destination table was read

@@ -119,3 +119,35 @@ def test_cap_refuses_before_any_job(bq_emulator: Emulator) -> None:
                                         r"5,000,000"):
         _compute(bq_emulator, source, _schema("country", "age"), dt.date(2026, 11, 3), engine)
     assert engine.job_ids == []
+
+
+def test_repeated_fields_number_of_values(bq_emulator: Emulator) -> None:
+    """REPEATED columns: present, missing and the number of values per row (ARRAY_LENGTH) as
+    the local engine counts them from the same rows (an empty array is present, 0 values)."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    from validator.stats.accumulate import compute_statistics
+    from validator.stats.convert import BatchConverter
+
+    table = pa.table({"tags": pa.array([["a", "b"], [], ["c"], ["a", "a", "d"]],
+                                       pa.list_(pa.string())),
+                      "scores": pa.array([[1, 2, 3], [4], [], [5, 6]], pa.list_(pa.int64()))})
+    clients: Any = bq_emulator.clients()
+    load_arrow(clients, f"{DATASET}.repeated", table, partition_field=None)
+    assert [f.mode for f in clients.bigquery.get_table(
+        f"{clients.project}.{DATASET}.repeated").schema] == ["REPEATED", "REPEATED"]
+    schema = schema_pb2.Schema()
+    schema.feature.add(name="tags", type=schema_pb2.BYTES)
+    schema.feature.add(name="scores", type=schema_pb2.INT)
+
+    statistics, _ = _compute(bq_emulator, {"table": f"{DATASET}.repeated"}, schema)
+
+    local = compute_statistics([BatchConverter(schema).convert(table.to_batches()[0])], schema)
+    expected = {f.path.step[0]: f for f in local.datasets[0].features}
+    for feature in statistics.datasets[0].features:
+        mine = getattr(feature, feature.WhichOneof("stats")).common_stats
+        theirs = getattr(expected[feature.path.step[0]],
+                         expected[feature.path.step[0]].WhichOneof("stats")).common_stats
+        for field in ("num_non_missing", "num_missing", "min_num_values", "max_num_values",
+                      "tot_num_values", "avg_num_values"):
+            assert getattr(mine, field) == pytest.approx(getattr(theirs, field)), field
