@@ -18,6 +18,7 @@ Figures come from this machine and an emulator on DuckDB, not from BigQuery itse
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import pathlib
@@ -25,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -79,8 +81,10 @@ def _ensure_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
-    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read."""
+@contextlib.contextmanager
+def _loaded_emulator(table: pa.Table) -> Iterator[tuple[Any, float]]:
+    """A fresh emulator holding `table` as dqv_bench.events: (clients, load seconds); stopped
+    by PID afterwards."""
     from tests.support import bq_emulator
 
     _ensure_logging()
@@ -89,15 +93,20 @@ def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
     try:
         clients: Any = emulator.clients()
         clients.bigquery.create_dataset(f"{PROJECT}.{DATASET}", exists_ok=True)
-        table = bench_table(rows)
         start = time.monotonic()
         bq_emulator.load_arrow(clients, f"{DATASET}.events", table, partition_field=None)
-        load_s = time.monotonic() - start
-        parallel = _read(clients, streams)
-        single = _read(clients, 1)
+        yield clients, time.monotonic() - start
     finally:
         bq_emulator.stop(emulator)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
+    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read."""
+    table = bench_table(rows)
+    with _loaded_emulator(table) as (clients, load_s):
+        parallel = _read(clients, streams)
+        single = _read(clients, 1)
     return {"rows": rows, "columns": table.num_columns, "load_s": round(load_s, 2),
             "streams": parallel["streams"], "read_s": parallel["seconds"],
             "rows_per_s": parallel["rows_per_s"], "mb_read": parallel["mb_read"],
@@ -143,19 +152,10 @@ def _engine_run(clients: Any, engine: Any) -> dict[str, Any]:
 
 def bench_bigquery_engines(rows: int) -> dict[str, Any]:
     """Statistics of `rows` x 12 columns in a fresh emulator: warehouse vs Storage Read + local."""
-    from tests.support import bq_emulator
     from validator.engines.local import LocalEngine
     from validator.engines.warehouse import WarehouseEngine
 
-    _ensure_logging()
-    workdir = tempfile.mkdtemp(prefix="dqv-bench-bq-")
-    emulator = bq_emulator.start(pathlib.Path(workdir), PROJECT)
-    try:
-        clients: Any = emulator.clients()
-        clients.bigquery.create_dataset(f"{PROJECT}.{DATASET}", exists_ok=True)
-        start = time.monotonic()
-        bq_emulator.load_arrow(clients, f"{DATASET}.events", bench_table(rows), partition_field=None)
-        load_s = time.monotonic() - start
+    with _loaded_emulator(bench_table(rows)) as (clients, load_s):
         warehouse = _engine_run(clients, WarehouseEngine())
         local = _engine_run(clients, LocalEngine())
         # Where the warehouse engine's time goes on the emulator: its APPROX_QUANTILES is a
@@ -163,9 +163,6 @@ def bench_bigquery_engines(rows: int) -> dict[str, Any]:
         # the number of quantiles; BigQuery's does not work that way.
         quantiles = {n: _query_seconds(clients, f"SELECT APPROX_QUANTILES(f0, {n}) FROM "
                                                 f"`{PROJECT}.{DATASET}.events`") for n in (10, 1000)}
-    finally:
-        bq_emulator.stop(emulator)
-        shutil.rmtree(workdir, ignore_errors=True)
     return {"rows": rows, "columns": 12, "load_s": round(load_s, 2), "warehouse": warehouse,
             "storage_read_local": local,
             "speedup": round(local["seconds"] / max(warehouse["seconds"], 1e-9), 2),
