@@ -182,6 +182,8 @@ class WarehouseEngine:
         read.uri = source.uri(ds)
         read.extra["columns"] = [c.name for c in columns]
         statements = [q for q in (queries.aggregates, queries.top_values) if q]
+        for sql in statements:
+            log.debug("warehouse statistics query:\n%s", sql)
         estimate = sum(self._dry_run(source, sql, queries.params) for sql in statements)
         read.extra["dry_run_bytes_processed"] = estimate
         log.info("BigQuery dry run: the warehouse statistics queries will process %s (%d "
