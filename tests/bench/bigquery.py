@@ -4,6 +4,12 @@ parallel, and once more with one stream for comparison. `make bench` calls
 `bench_bigquery_read(rows)` (tests/bench/main.py); alone:
 
     python -m tests.bench.bigquery [--rows 1000000] [--streams 4]
+    python -m tests.bench.bigquery --engines [--rows 1000000]   # warehouse vs Storage Read + local
+
+`--engines` (bench_bigquery_engines) computes the table's statistics twice: with the warehouse
+engine (BigQuery's SQL; no row leaves the server) and with the local engine over a Storage Read
+session (the rows move), and reports time, rows and bytes moved, and bytes scanned as the server
+reports them (the emulator's dry runs and jobs always say 0; BigQuery's are what is billed).
 
 The emulator (scripts/bq-emulator.sh) runs in its own process on loopback and is stopped by PID.
 Figures come from this machine and an emulator on DuckDB, not from BigQuery itself.
@@ -12,6 +18,7 @@ Figures come from this machine and an emulator on DuckDB, not from BigQuery itse
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import pathlib
@@ -19,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -73,8 +81,10 @@ def _ensure_logging() -> None:
         log.setLevel(logging.INFO)
 
 
-def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
-    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read."""
+@contextlib.contextmanager
+def _loaded_emulator(table: pa.Table) -> Iterator[tuple[Any, float]]:
+    """A fresh emulator holding `table` as dqv_bench.events: (clients, load seconds); stopped
+    by PID afterwards."""
     from tests.support import bq_emulator
 
     _ensure_logging()
@@ -83,19 +93,86 @@ def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
     try:
         clients: Any = emulator.clients()
         clients.bigquery.create_dataset(f"{PROJECT}.{DATASET}", exists_ok=True)
-        table = bench_table(rows)
         start = time.monotonic()
         bq_emulator.load_arrow(clients, f"{DATASET}.events", table, partition_field=None)
-        load_s = time.monotonic() - start
-        parallel = _read(clients, streams)
-        single = _read(clients, 1)
+        yield clients, time.monotonic() - start
     finally:
         bq_emulator.stop(emulator)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
+    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read."""
+    table = bench_table(rows)
+    with _loaded_emulator(table) as (clients, load_s):
+        parallel = _read(clients, streams)
+        single = _read(clients, 1)
     return {"rows": rows, "columns": table.num_columns, "load_s": round(load_s, 2),
             "streams": parallel["streams"], "read_s": parallel["seconds"],
             "rows_per_s": parallel["rows_per_s"], "mb_read": parallel["mb_read"],
             "one_stream_read_s": single["seconds"], "one_stream_rows_per_s": single["rows_per_s"]}
+
+
+def bench_schema() -> Any:
+    """The TFDV schema of bench_table: f* FLOAT, i* INT, s* BYTES."""
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    schema = schema_pb2.Schema()
+    for name, kind in [*((f"f{i}", schema_pb2.FLOAT) for i in range(6)),
+                       *((f"i{i}", schema_pb2.INT) for i in range(3)),
+                       *((f"s{i}", schema_pb2.BYTES) for i in range(3))]:
+        schema.feature.add(name=name, type=kind)
+    return schema
+
+
+def _engine_run(clients: Any, engine: Any) -> dict[str, Any]:
+    from validator.config.job import BigQuerySource
+    from validator.engines.progress import Progress
+    from validator.sources.base import ReadStats
+    from validator.sources.bigquery.source import BigQueryTableSource
+
+    source = BigQueryTableSource(BigQuerySource(kind="bigquery", table=f"{DATASET}.events"),
+                                 clients)
+    read = ReadStats()
+    start = time.monotonic()
+    statistics = engine.compute(source, None, bench_schema(), read, Progress("bench", enabled=False))
+    seconds = time.monotonic() - start
+    assert statistics.datasets[0].num_examples == read.rows
+    extra = read.extra
+    moved = 1 + sum(len(f.string_stats.rank_histogram.buckets)
+                    for f in statistics.datasets[0].features) if engine.name == "warehouse" \
+        else read.rows
+    return {"seconds": round(seconds, 2), "rows": read.rows, "rows_moved": moved,
+            "mb_moved": round(read.bytes_read / 1e6, 1),
+            "bytes_scanned": int(extra.get("bytes_processed", extra.get(
+                "estimated_bytes_scanned", 0)) or 0),
+            "query_jobs": len(extra.get("query_job_ids", [])),  # type: ignore[arg-type]
+            "read_streams": extra.get("streams", 0)}
+
+
+def bench_bigquery_engines(rows: int) -> dict[str, Any]:
+    """Statistics of `rows` x 12 columns in a fresh emulator: warehouse vs Storage Read + local."""
+    from validator.engines.local import LocalEngine
+    from validator.engines.warehouse import WarehouseEngine
+
+    with _loaded_emulator(bench_table(rows)) as (clients, load_s):
+        warehouse = _engine_run(clients, WarehouseEngine())
+        local = _engine_run(clients, LocalEngine())
+        # Where the warehouse engine's time goes on the emulator: its APPROX_QUANTILES is a
+        # DuckDB macro (exact quantile_disc over a list built per row) whose cost grows with
+        # the number of quantiles; BigQuery's does not work that way.
+        quantiles = {n: _query_seconds(clients, f"SELECT APPROX_QUANTILES(f0, {n}) FROM "
+                                                f"`{PROJECT}.{DATASET}.events`") for n in (10, 1000)}
+    return {"rows": rows, "columns": 12, "load_s": round(load_s, 2), "warehouse": warehouse,
+            "storage_read_local": local,
+            "speedup": round(local["seconds"] / max(warehouse["seconds"], 1e-9), 2),
+            "emulator_one_column_quantiles_s": quantiles}
+
+
+def _query_seconds(clients: Any, sql: str) -> float:
+    start = time.monotonic()
+    list(clients.bigquery.query(sql).result())
+    return round(time.monotonic() - start, 2)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +181,18 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--streams", type=int, default=4)
+    parser.add_argument("--engines", action="store_true",
+                        help="compare engine: warehouse with Storage Read + the local engine")
     args = parser.parse_args(argv)
+    if args.engines:
+        figures = bench_bigquery_engines(args.rows)
+        wh, local = figures["warehouse"], figures["storage_read_local"]
+        print(f"BigQuery emulator, {figures['rows']:,} rows x 12 columns: warehouse engine "
+              f"{wh['seconds']:.1f} s ({wh['query_jobs']} query jobs, {wh['rows_moved']:,} result "
+              f"rows moved) vs Storage Read + local {local['seconds']:.1f} s "
+              f"({local['rows_moved']:,} rows, {local['mb_moved']:,} MB moved)")
+        print(json.dumps(figures, indent=2))
+        return 0
     result = bench_bigquery_read(args.rows, args.streams)
     print(f"BigQuery emulator, Storage Read API: {result['rows']:,} rows x {result['columns']} "
           f"columns in {result['read_s']:.2f} s with {result['streams']} streams = "

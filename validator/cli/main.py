@@ -42,7 +42,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("auto", "local", "beam"),
+    from validator.config.job import engine_names
+
+    parser.add_argument("--engine", choices=engine_names(),
                         help="statistics engine; overrides the job's 'engine' (README \"Engines\")")
     parser.add_argument("--beam-option", action="append", default=[], metavar="OPTION",
                         help="a Beam pipeline option for engine beam, e.g. --beam-option="

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import typing
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -204,7 +205,7 @@ class Job(StrictModel):
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
     # Statistics engine (README "Engines"): local processes, or an Apache Beam pipeline.
-    engine: Literal["auto", "local", "beam"] = "auto"
+    engine: Literal["auto", "local", "beam", "warehouse"] = "auto"
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
@@ -273,3 +274,8 @@ def find_job(ref: str, project_dir: pathlib.Path) -> pathlib.Path:
 
 def all_job_files(project_dir: pathlib.Path) -> list[pathlib.Path]:
     return sorted((project_dir / "jobs").glob("*.yaml"))
+
+
+def engine_names() -> tuple[str, ...]:
+    """The values of a job's `engine` field (the CLI's --engine offers the same)."""
+    return typing.get_args(Job.model_fields["engine"].annotation)

@@ -3,7 +3,9 @@
     local   TFDV's generators in this machine's processes, one per core (engines/local.py)
     beam    a real Apache Beam pipeline with TFDV's GenerateStatistics: DirectRunner here,
             Dataflow / Flink / Spark by pipeline options (engines/beam.py)
-    auto    local, unless the partition is large (more than AUTO_BEAM_ROWS rows) and the
+    warehouse  BigQuery computes them with SQL (engines/warehouse.py); BigQuery sources only
+    auto    warehouse for a BigQuery table partition of more than AUTO_WAREHOUSE_ROWS rows;
+            else local, unless the partition is large (more than AUTO_BEAM_ROWS rows) and the
             pipeline options name a runner other than the DirectRunner
 
 Every engine returns the same thing: statistics with the unparseable-value counts attached,
@@ -25,7 +27,10 @@ from validator.sources.base import ReadStats, Source, SourcePlan
 
 log = logging.getLogger("dqv")
 AUTO_BEAM_ROWS = 200_000_000  # the local engine does ~1M rows/s on 2 cores: minutes, not hours
-ENGINES = ("auto", "local", "beam")
+# Above this, BigQuery's own SQL beats moving the rows (~1M rows/s through Storage Read + local
+# on 2 cores vs seconds per query job: tests/bench/bigquery.py).
+AUTO_WAREHOUSE_ROWS = 5_000_000
+ENGINES = ("auto", "local", "beam", "warehouse")
 
 
 class StatisticsEngine(Protocol):
@@ -48,10 +53,13 @@ def runner_of(beam_options: Sequence[str]) -> str:
     return runner
 
 
-def pick(engine: str, beam_options: Sequence[str], rows: int | None) -> str:
-    """`auto` -> local or beam. Pure, so the rule is tested without data."""
+def pick(engine: str, beam_options: Sequence[str], rows: int | None,
+         warehouse: bool = False) -> str:
+    """`auto` -> local, beam or (`warehouse`: the source is BigQuery) warehouse. Pure."""
     if engine != "auto":
         return engine
+    if warehouse and rows is not None and rows > AUTO_WAREHOUSE_ROWS:
+        return "warehouse"
     remote = runner_of(beam_options).lower() not in ("directrunner", "direct", "prismrunner")
     return "beam" if remote and rows is not None and rows > AUTO_BEAM_ROWS else "local"
 
@@ -59,8 +67,12 @@ def pick(engine: str, beam_options: Sequence[str], rows: int | None) -> str:
 def build_engine(engine: str, beam_options: Sequence[str], plan: SourcePlan) -> StatisticsEngine:
     """The engine a run uses, picked from the run's plan. Imports Beam only when it runs."""
     rows = plan.estimated_rows
-    chosen = pick(engine, beam_options, rows)
+    chosen = pick(engine, beam_options, rows, plan.in_warehouse)
     log.debug("engine %s -> %s (estimated rows: %s)", engine, chosen, rows)
+    if chosen == "warehouse":
+        from validator.engines.warehouse import WarehouseEngine
+
+        return WarehouseEngine()
     if chosen == "beam":
         from validator.engines.beam import BeamEngine
 

@@ -104,14 +104,14 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     baseline = baselines.resolve_baseline(job, record, store, result.history)
     reference = baselines.resolve_reference(job, record, store, schema)
     source = source or build_source(job, schema)
-    plan = source.plan(ds)
+    engine_name = settings.engine or job.engine
+    plan = source.plan(ds, estimate_rows=engine_name == "auto")
     record.source_uri = plan.uri
     log.info("%s: reading %s", job.name, record.source_uri)
     t0 = time.monotonic()
     read = ReadStats()
     progress = Progress(f"{job.name} ds={record.ds}", enabled=settings.progress)
-    engine = build_engine(settings.engine or job.engine,
-                          (*job.beam_options, *settings.beam_options), plan)
+    engine = build_engine(engine_name, (*job.beam_options, *settings.beam_options), plan)
     record.source_details["engine"] = engine.name
     record.engine = engine.name
     statistics = engine.compute(source, plan, schema, read, progress)

@@ -47,7 +47,8 @@ class SourcePlan:
     ds: dt.date | None
     uri: str
     parts: tuple[FilePart, ...] = ()  # local files and row groups; empty for a warehouse table
-    estimated_rows: int | None = None  # when cheap to know (Parquet footers), else None
+    estimated_rows: int | None = None  # when known (Parquet footers, or asked for), else None
+    in_warehouse: bool = False  # the rows live where statistics can be computed (engine: warehouse)
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -67,8 +68,9 @@ class Source(Protocol):
         """Where the data of this ds lives, for lineage (file://..., bq://...)."""
         ...
 
-    def plan(self, ds: dt.date | None) -> SourcePlan:
-        """Plan the read of this ds; raise DataError when the data is missing."""
+    def plan(self, ds: dt.date | None, estimate_rows: bool = False) -> SourcePlan:
+        """Plan the read of this ds; raise DataError when the data is missing. `estimate_rows`:
+        also when knowing the row count costs a metadata query (engine: auto asks)."""
         ...
 
     def read(self, ds: dt.date | None, stats: ReadStats, plan: SourcePlan | None = None

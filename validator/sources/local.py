@@ -84,7 +84,7 @@ class LocalFileSource:
                                "source.path")
         return found
 
-    def plan(self, ds: dt.date | None) -> SourcePlan:
+    def plan(self, ds: dt.date | None, estimate_rows: bool = False) -> SourcePlan:
         """The files of this ds and, for Parquet, their row groups from one read of each footer."""
         parts = [part for file in self.files(ds) for part in self._file_parts(file)]
         return SourcePlan(ds=ds, uri=self.uri(ds), parts=tuple(parts),

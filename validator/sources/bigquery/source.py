@@ -227,6 +227,44 @@ class BigQueryTableSource:
         dest = job.destination
         return bq_sql.TableName(dest.project, dest.dataset_id, dest.table_id)
 
+    def call(self, what: str, call: Callable[[], T]) -> T:
+        """One BigQuery call with this source's retries and one-line errors (for engines that
+        query the table themselves: validator.engines.warehouse)."""
+        return self._call(what, call)
+
+    def table_fields(self, table: bq_sql.TableName) -> list[Any]:
+        """The table's fields (google.cloud.bigquery.SchemaField: name, field_type, mode)."""
+        return list(self._get_table(table).schema)
+
+    def estimated_rows(self, ds: dt.date | None) -> int | None:
+        """Rows of what this ds reads, from metadata (engine: auto): the day's partition in
+        INFORMATION_SCHEMA.PARTITIONS when the job reads the table's own DAY partitions, else
+        the table's row count (an upper bound); None for a query."""
+        if self.config.query:
+            return None
+        table = bq_sql.table_name(self.config.table or "", self.clients.project, ds)
+        meta = self._get_table(table)
+        timed, part = meta.time_partitioning, self.config.partition
+        own = part is not None and ds is not None and timed is not None and (
+            (part.ingestion_time and not timed.field) or
+            (part.column or "").lower() == (timed.field or "").lower() != "")
+        if not own or ds is None:
+            return int(meta.num_rows or 0)
+        from google.cloud import bigquery
+
+        sql = (f"SELECT SUM(total_rows) AS n FROM `{table.project}.{table.dataset}`."
+               "INFORMATION_SCHEMA.PARTITIONS WHERE table_name = @t AND partition_id = @p")
+        config = bigquery.QueryJobConfig(query_parameters=[
+            bigquery.ScalarQueryParameter("t", "STRING", table.table),
+            bigquery.ScalarQueryParameter("p", "STRING", ds.strftime("%Y%m%d"))])
+        try:
+            rows = self._call("reading the partition's row count", lambda: list(
+                self.clients.bigquery.query(sql, job_config=config, retry=None, job_retry=None,
+                                            timeout=self.config.timeout_seconds).result()))
+        except DataError:
+            return int(meta.num_rows or 0)
+        return int(rows[0]["n"] or 0) if rows else 0
+
     # -- reading -----------------------------------------------------------------------------------
 
     def table_read(self, ds: dt.date | None) -> tuple[bq_sql.TableName, str, list[str]]:
@@ -239,9 +277,10 @@ class BigQueryTableSource:
         restriction = bq_sql.row_restriction(condition, self.config.row_filter)
         return table, restriction, self._selected_fields(meta, table)
 
-    def plan(self, ds: dt.date | None) -> SourcePlan:
-        """What a run reads; the table's size is asked of BigQuery only when the read starts."""
-        return SourcePlan(ds=ds, uri=self.uri(ds))
+    def plan(self, ds: dt.date | None, estimate_rows: bool = False) -> SourcePlan:
+        """What a run reads. The row count costs a metadata query: only when asked (auto)."""
+        return SourcePlan(ds=ds, uri=self.uri(ds), in_warehouse=True,
+                          estimated_rows=self.estimated_rows(ds) if estimate_rows else None)
 
     def split(self, plan: SourcePlan, n: int) -> list[Shard] | None:
         return None  # the Storage Read streams are read in threads of one process
