@@ -113,7 +113,11 @@ class Gatekeeper:
             future = self._inflight.get(key)
             if future is None:
                 future = self._inflight[key] = concurrent.futures.Future()
-                self._pool.submit(self._drive, job, ds, future)
+                try:
+                    self._pool.submit(self._drive, job, ds, future)
+                except RuntimeError:  # the service is stopping: nobody may wait on this one
+                    del self._inflight[key]
+                    future.set_exception(DqvError("the service is stopping; no new runs"))
         return future
 
     def _drive(self, job: Job, ds: dt.date, future: concurrent.futures.Future[RunRecord]) -> None:
