@@ -1,8 +1,11 @@
-"""`dqv serve` as a real subprocess on a free loopback port, stopped by PID (also when a test
-fails), and a small HTTP client for it. Polls use bounded timeouts; nothing asserts on time."""
+"""`dqv serve` as a real subprocess on a free loopback port (`--port 0`: the kernel picks it, the
+service logs it), stopped by PID (also when a test fails) and killed by the kernel if the test
+process dies, and small HTTP clients for it. Polls use bounded timeouts; nothing asserts on time."""
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import datetime as dt
 import json
 import os
@@ -17,6 +20,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+
+import httpx
 
 from tests.conftest import REPO
 
@@ -84,13 +89,13 @@ class Service:
         return self.log_path.read_text(errors="replace")
 
     def request(self, method: str, path: str, *, token: str | None = "default",
-                timeout: float = 600) -> tuple[int, Any]:
+                timeout: float = 600, scheme: str = "Bearer") -> tuple[int, Any]:
         """(status, parsed JSON or text). `token` 'default' sends the service's token."""
         req = urllib.request.Request(self.base + path, method=method,
                                      data=b"" if method == "POST" else None)
         sent = self.token if token == "default" else token
         if sent:
-            req.add_header("Authorization", f"Bearer {sent}")
+            req.add_header("Authorization", f"{scheme} {sent}")
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
                 status, body, kind = resp.status, resp.read(), resp.headers.get("Content-Type", "")
@@ -122,6 +127,40 @@ class Service:
                 return float(value)
         return None
 
+    def concurrent_gets(self, path: str, count: int, timeout: float = 300) -> list[tuple[int, Any]]:
+        """`count` GET requests at once, each on its own connection; (status, JSON) each."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+        async def all_at_once() -> list[tuple[int, Any]]:
+            limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
+            async with httpx.AsyncClient(base_url=self.base, headers=headers, limits=limits,
+                                         timeout=httpx.Timeout(timeout, pool=timeout)) as client:
+                answers = await asyncio.gather(*(client.get(path) for _ in range(count)))
+            return [(a.status_code, a.json()) for a in answers]
+
+        return asyncio.run(all_at_once())
+
+    def rss_kb(self) -> int:
+        """Resident memory of the service and all its descendants (VmRSS, kB)."""
+        children: dict[int, list[int]] = {}
+        for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        total, todo = 0, [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            todo.extend(children.get(pid, []))
+            try:
+                status = pathlib.Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+            total += int(found.group(1)) if found else 0
+        return total
+
     def signal(self, sig: signal.Signals) -> None:
         self.proc.send_signal(sig)
 
@@ -138,6 +177,11 @@ class Service:
                 self.proc.wait(timeout=30)
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the test process dies (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
 def start_service(project: pathlib.Path, *args: str, token: str | None = None,
                   env: dict[str, str] | None = None) -> Service:
     log_path = project / "serve.log"
@@ -149,7 +193,8 @@ def start_service(project: pathlib.Path, *args: str, token: str | None = None,
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen([sys.executable, "-m", "validator.cli.main", "serve", "--port", "0",
                                  "--project-dir", str(project), "--artifact-root", str(root), *args],
-                                cwd=project, env=full_env, stdout=log_file, stderr=subprocess.STDOUT)
+                                cwd=project, env=full_env, stdout=log_file, stderr=subprocess.STDOUT,
+                                preexec_fn=_die_with_parent)
     try:
         return Service(proc, log_path, root, token)
     except BaseException:

@@ -17,13 +17,13 @@ import pathlib
 import queue
 import signal
 import sys
-import threading
 from typing import Any
 
 from validator.config.job import Job, all_job_files, load_job
 from validator.errors import ConfigError
 from validator.history.store import RunStore
-from validator.service.http import Api, make_server
+from validator.service.api import Api
+from validator.service.http import HttpServer
 from validator.service.metrics import ServiceMetrics
 from validator.service.scheduler import JobScheduler
 from validator.service.state import RunEnv, ServiceState
@@ -71,20 +71,20 @@ def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler)
     try:
         jobs = load_jobs(options.project_dir)
     except ConfigError as err:
-        state.config_error = str(err)
-        state.metrics.reloads.labels(result="error").inc()
+        state.reload_failed(str(err))
         log.error("reload failed: %s; keeping the previous configuration", err)
         return
+    previous = state.jobs()
     try:
         scheduler.apply(jobs)  # first: once /jobs shows the new jobs, their schedules are in force
-        state.replace_jobs(jobs)
+        removed = state.replace_jobs(jobs)  # publishes the jobs and counts the reload at once
     except Exception as err:  # a store or I/O error must not take the running service down
-        state.config_error = f"reload failed: {err}"
-        state.metrics.reloads.labels(result="error").inc()
+        scheduler.apply(previous)
+        state.reload_failed(f"reload failed: {err}")
         log.exception("reload failed; the service keeps running")
         return
-    state.metrics.reloads.labels(result="ok").inc()
-    log.info("reloaded %d job(s): %s", len(jobs), ", ".join(sorted(jobs)))
+    log.info("reloaded %d job(s): %s%s", len(jobs), ", ".join(sorted(jobs)),
+             f" (removed: {', '.join(removed)})" if removed else "")
 
 
 def serve(options: ServeOptions) -> int:
@@ -95,16 +95,15 @@ def serve(options: ServeOptions) -> int:
     state = ServiceState(jobs, _run_env(options.artifact_root), metrics, options.workers)
     scheduler = JobScheduler(state)
     scheduler.apply(jobs)
-    server = make_server(options.host, options.port, Api(state, scheduler, options.token))
+    server = HttpServer(options.host, options.port, Api(state, scheduler, options.token))
     events: queue.Queue[str] = queue.Queue()
     signal.signal(signal.SIGTERM, lambda *_: events.put("stop"))
     signal.signal(signal.SIGINT, lambda *_: events.put("stop"))
     signal.signal(signal.SIGHUP, lambda *_: events.put("reload"))
-    threading.Thread(target=server.serve_forever, name="dqv-http", daemon=True).start()
+    server.start()
     scheduler.start()
-    log.info("listening on http://%s:%d (%d job(s), %d worker(s)%s)", options.host,
-             server.server_address[1], len(jobs), options.workers,
-             ", bearer token required" if options.token else "")
+    log.info("listening on http://%s:%d (%d job(s), %d worker(s)%s)", options.host, server.port,
+             len(jobs), options.workers, ", bearer token required" if options.token else "")
     scheduler.catch_up()
     while True:
         try:
@@ -118,8 +117,7 @@ def serve(options: ServeOptions) -> int:
     log.info("stopping: waiting up to %gs for running jobs", options.grace_seconds)
     scheduler.stop()
     interrupted = state.drain(options.grace_seconds)
-    server.shutdown()
-    server.server_close()
+    server.stop()
     log.info("stopped (%d run(s) recorded as interrupted)", len(interrupted))
     if interrupted:
         # The abandoned worker threads cannot be stopped; their results are already void.

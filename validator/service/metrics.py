@@ -34,6 +34,10 @@ class _JobSets(Collector):
         with self._lock:
             self._registries[job] = registry
 
+    def drop(self, job: str) -> None:
+        with self._lock:
+            self._registries.pop(job, None)
+
     def collect(self) -> Iterator[Metric]:
         with self._lock:
             registries = list(self._registries.values())
@@ -62,6 +66,10 @@ class ServiceMetrics:
                               "Unix time of the job's next scheduled run.", ("job",), registry=r)
         self.running = Gauge("dqv_service_running_jobs", "Jobs queued or running now.", registry=r)
         self.jobs = Gauge("dqv_service_jobs", "Jobs loaded from jobs/*.yaml.", registry=r)
+        self.history_reads = Counter("dqv_service_gate_history_reads", "Reads of a job's runs "
+                                     "from the run history by the gate (its in-memory copy was "
+                                     "missing, outdated by a finished run, or expired).", ("job",),
+                                     registry=r)
         self.reloads = Counter("dqv_service_config_reloads", "Configuration reloads (SIGHUP) by "
                                "result: ok, or error (the previous configuration was kept).",
                                ("result",), registry=r)
@@ -74,6 +82,12 @@ class ServiceMetrics:
     def job_seen(self, job: str, last: RunRecord | None) -> None:
         if last is not None and last.ended_at:
             self.last_run.labels(job=job).set(dt.datetime.fromisoformat(last.ended_at).timestamp())
+
+    def forget(self, job: str) -> None:
+        """Drop every series of a job that is no longer loaded (removed by a reload)."""
+        for family in (self.runs, self.skipped, self.last_run, self.next_run, self.history_reads):
+            family.remove_by_labels({"job": job})
+        self._job_sets.drop(job)
 
     def run_finished(self, job: str, trigger: str, record: RunRecord) -> None:
         outcome = (record.outcome or Outcome.NOT_EVALUATED).value

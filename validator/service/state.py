@@ -32,7 +32,9 @@ class JobStatus:
     busy: bool = False  # a run is queued or running
     running: TrackingStore | None = None
     trigger: str | None = None
-    ds: str | None = None
+    ds: str | None = None  # the ds running now (or first in the queue)
+    days: tuple[str, ...] = ()  # every ds of the queued or running task
+    task_id: str | None = None  # the id POST /jobs/J/run answered, for /runs/{id}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,26 +57,58 @@ class ServiceState:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self.closing = False
+        # Told the job's name when one of its runs finishes (the gate's history cache).
+        self.run_listeners: list[Callable[[str], None]] = []
         self.config_error: str | None = None
         self.reloaded_at = utc_now().isoformat()
         self._load_history(jobs)
 
     # --- configuration -------------------------------------------------------------------
     def _load_history(self, jobs: dict[str, Job]) -> None:
-        store = self.env.open_store(self.env.artifact_root)
-        for name in jobs:
-            status = self._status.setdefault(name, JobStatus())
-            if status.last is None:
-                finished = [r for r in store.runs(name) if r.is_finished]
-                status.last = finished[-1] if finished else None
-            self.metrics.job_seen(name, status.last)
+        for name, last in self._read_last(jobs).items():
+            self._status.setdefault(name, JobStatus()).last = last
+            self.metrics.job_seen(name, last)
 
-    def replace_jobs(self, jobs: dict[str, Job]) -> None:
+    def _read_last(self, jobs: dict[str, Job]) -> dict[str, RunRecord | None]:
+        """The latest finished run of each job not known yet (store reads; may raise)."""
+        store = self.env.open_store(self.env.artifact_root)
         with self._lock:
+            known = {n: s.last for n, s in self._status.items() if s.last is not None}
+        out: dict[str, RunRecord | None] = {}
+        for name in jobs:
+            if name in known:
+                out[name] = known[name]
+                continue
+            finished = [r for r in store.runs(name) if r.is_finished]
+            out[name] = finished[-1] if finished else None
+        return out
+
+    def replace_jobs(self, jobs: dict[str, Job]) -> list[str]:
+        """Publish a reloaded configuration; returns the names of the jobs removed. The reload
+        is counted (ok) in the same step, so whoever sees the new jobs also sees the count."""
+        last = self._read_last(jobs)  # before publishing: a store error leaves the old config
+        with self._lock:
+            removed = sorted(set(self._jobs) - set(jobs))
+            for name in removed:
+                if not self._status.get(name, JobStatus()).busy:
+                    self._status.pop(name, None)
+            for name, record in last.items():
+                self._status.setdefault(name, JobStatus()).last = record
+            self.metrics.reloads.labels(result="ok").inc()
             self._jobs = dict(jobs)
             self.config_error = None
             self.reloaded_at = utc_now().isoformat()
-        self._load_history(jobs)
+        for name in removed:
+            self.metrics.forget(name)
+        for name, record in last.items():
+            self.metrics.job_seen(name, record)
+        return removed
+
+    def reload_failed(self, message: str) -> None:
+        """Count a failed reload, then show it (in that order, for the same reason)."""
+        with self._lock:
+            self.metrics.reloads.labels(result="error").inc()
+            self.config_error = message
 
     def jobs(self) -> dict[str, Job]:
         with self._lock:
@@ -88,13 +122,19 @@ class ServiceState:
         with self._lock:
             return dataclasses.replace(self._status.setdefault(name, JobStatus()))
 
+    def busy_with(self, name: str, ds: dt.date) -> bool:
+        """A run of `name` for `ds` is queued or running."""
+        with self._lock:
+            status = self._status.get(name)
+            return status is not None and status.busy and ds.isoformat() in status.days
+
     def running(self) -> list[dict[str, str | None]]:
         with self._lock:
             return [{"job": n, "ds": s.ds, "trigger": s.trigger}
                     for n, s in sorted(self._status.items()) if s.busy]
 
     # --- runs --------------------------------------------------------------------------
-    def submit(self, name: str, days: Sequence[dt.date], trigger: str
+    def submit(self, name: str, days: Sequence[dt.date], trigger: str, task_id: str | None = None,
                ) -> concurrent.futures.Future[RunRecord | None] | None:
         """Queue runs of `name` for `days`, in order; None if the job is already queued or
         running (no overlapping runs of one job), unknown, or the service is stopping."""
@@ -104,6 +144,7 @@ class ServiceState:
             if job is None or self.closing or status.busy or not days:
                 return None
             status.busy, status.trigger, status.ds = True, trigger, days[0].isoformat()
+            status.days, status.task_id = tuple(d.isoformat() for d in days), task_id
             self.metrics.running.inc()
         try:
             return self._pool.submit(self._execute, job, list(days), trigger)
@@ -142,18 +183,29 @@ class ServiceState:
             if tracker._cut:
                 return record  # recorded as interrupted by the drain
             status.last, status.last_trigger = record, trigger
+        self._tell(job.name)
         self.metrics.run_finished(job.name, trigger, record)
         if result is not None:
             self.metrics.job_result(job, result, tracker.inner)
         log.info("%s: ds=%s %s", job.name, day, (record.outcome or Outcome.NOT_EVALUATED).value)
         return record
 
+    def _tell(self, name: str) -> None:
+        for listener in self.run_listeners:
+            listener(name)
+
     def _release(self, name: str) -> None:
         with self._lock:
-            status = self._status[name]
+            status = self._status.setdefault(name, JobStatus())
             status.busy, status.running, status.trigger, status.ds = False, None, None, None
+            status.days, status.task_id = (), None
             self.metrics.running.dec()
             self._changed.notify_all()
+            removed = name not in self._jobs  # by a reload while it ran
+            if removed:
+                self._status.pop(name, None)
+        if removed:
+            self.metrics.forget(name)
 
     def wait_idle(self, name: str, timeout: float) -> bool:
         with self._lock:
@@ -180,6 +232,7 @@ class ServiceState:
             record = tracker.interrupt(INTERRUPTED, lambda: self.env.open_store(self.env.artifact_root))
             if record is not None:
                 stopped.append(record)
+                self._tell(record.job)
                 self.metrics.run_finished(record.job, "interrupted", record)
                 log.warning("%s: ds=%s recorded as interrupted (run %s)", record.job, record.ds,
                             record.run_id)

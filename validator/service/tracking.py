@@ -19,6 +19,7 @@ class TrackingStore:
         self.record: RunRecord | None = None
         self._cut = False
         self._written = False  # a final state reached the store
+        self._stopped: RunRecord | None = None  # what interrupt() recorded
         self._lock = threading.Lock()
 
     def start(self, record: RunRecord) -> None:
@@ -26,7 +27,12 @@ class TrackingStore:
             if self._cut:
                 raise InterruptedError("the service is stopping")
             self.record = record
-            self.inner.start(record)
+        # Not under the lock: a slow store must not hold up the drain (interrupt()).
+        self.inner.start(record)
+        with self._lock:
+            if self._stopped is not None:  # interrupted meanwhile: that stays the last word
+                self.inner.finish(self._stopped)
+                raise InterruptedError("the service is stopping")
 
     def finish(self, record: RunRecord) -> None:
         with self._lock:
@@ -53,4 +59,5 @@ class TrackingStore:
             stopped = dataclasses.replace(self.record, outcome=Outcome.NOT_EVALUATED,
                                           error=reason, ended_at=utc_now().isoformat())
             writer().finish(stopped)
+            self._stopped = stopped
             return stopped

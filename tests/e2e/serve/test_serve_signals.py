@@ -96,3 +96,26 @@ def test_sigterm_records_a_run_past_the_grace_period_as_interrupted(
     assert record.error is not None and record.error.startswith("interrupted")
     assert record.ended_at is not None
     assert "stopped (1 run(s) recorded as interrupted)" in service.log()
+
+
+def test_metrics_drop_the_series_of_a_job_removed_by_a_reload(
+        project: pathlib.Path, services: list[Service]) -> None:
+    (project / "jobs" / "b.yaml").write_text(SAMPLE_JOB.replace("name: training_events", "name: b"))
+    service = start_service(project)
+    services.append(service)
+    status, accepted = service.request("POST", "/jobs/b/run?ds=2026-11-01")
+    assert status == 202, accepted
+    wait_for("b's run in /metrics",
+             lambda: service.metric("dqv_run_outcome", job="b", outcome="pass") == 1.0)
+    assert service.metric("dqv_service_runs_total", job="b", outcome="pass", trigger="manual") == 1.0
+    assert service.get("/gate/b?ds=2026-11-01")[0] == 200
+
+    (project / "jobs" / "b.yaml").unlink()
+    service.signal(signal.SIGHUP)
+    wait_for("the reload without b", lambda: _names(service) == ["a"])
+
+    text = service.get("/metrics", token=None)[1]
+    assert 'job="b"' not in text, [line for line in text.splitlines() if 'job="b"' in line]
+    assert service.metric("dqv_service_config_reloads_total", result="ok") == 1.0
+    assert service.metric("dqv_service_jobs") == 1.0
+    assert service.get("/gate/b?ds=2026-11-01")[0] == 404
