@@ -15,7 +15,7 @@ import tempfile
 import time
 
 from tests.support.serve import SAMPLE_JOB, make_project, start_service
-from validator.history.store import open_store
+from validator.history import open_store
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.serve import SAMPLE_JOB, Service, make_project, running_service, wait_for
-from validator.history.store import open_store
+from validator.history import open_store
 from validator.service.http import ROUTES
 
 TOKEN = "api-test-token"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.pause_hook import pause_env
 from tests.support.serve import SAMPLE_JOB, Service, make_project, running_service, wait_for
-from validator.history.store import open_store
+from validator.history import open_store
 
 CALLS = 200
 GATE = "/gate/training_events?ds=2026-11-01"
