@@ -17,11 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import multiprocessing as mp
-import os
-import pathlib
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -30,15 +25,21 @@ from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.engines.progress import Progress
 from validator.engines.shards import Shard, split_source
-from validator.errors import ConfigError, DataError, DqvError
+from validator.engines.workers import (
+    count_files,
+    default_min_parallel_rows,
+    default_workers,
+    process_context,
+    run_workers,
+    shard_rows,
+)
+from validator.errors import DqvError
 from validator.sources.base import ReadStats, Source
 from validator.stats import accumulate as stats_lib
-from validator.stats.convert import MAX_EXAMPLES, BatchConverter, InvalidValues
+from validator.stats.convert import BatchConverter, InvalidValues
+from validator.stats.invalid import merge_invalid as merge_invalid  # beam.py, tests use it here
 
 log = logging.getLogger("dqv")
-# Below this many rows, forking workers costs more than it saves (env DQV_PARALLEL_MIN_ROWS).
-SMALL_ROWS = 100_000
-_POLL_S = 0.5
 
 
 @dataclasses.dataclass
@@ -48,15 +49,6 @@ class _Partial:
     accumulators: list[Any]
     invalid: dict[str, InvalidValues]
     read: ReadStats
-
-
-def merge_invalid(into: dict[str, InvalidValues], other: dict[str, InvalidValues]) -> None:
-    for name, values in other.items():
-        mine = into.setdefault(name, InvalidValues(values.expected))
-        mine.count += values.count
-        for example in values.examples:
-            if len(mine.examples) < MAX_EXAMPLES and example not in mine.examples:
-                mine.examples.append(example)
 
 
 def _fold(batches: Iterator[pa.RecordBatch], schema: schema_pb2.Schema,
@@ -86,16 +78,14 @@ def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any) -
 class LocalEngine:
     """Statistics on this machine; `workers` processes (default: one per core)."""
 
-    workers: int = dataclasses.field(default_factory=lambda: _env_int("DQV_LOCAL_WORKERS")
-                                     or os.cpu_count() or 1)
-    min_parallel_rows: int = dataclasses.field(
-        default_factory=lambda: _env_int("DQV_PARALLEL_MIN_ROWS", SMALL_ROWS))
+    workers: int = dataclasses.field(default_factory=default_workers)
+    min_parallel_rows: int = dataclasses.field(default_factory=default_min_parallel_rows)
     name: str = "local"
 
     def compute(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         shards = split_source(source, ds, self.workers) if self.workers > 1 else None
-        if not shards or len(shards) < 2 or _rows(shards) < self.min_parallel_rows:
+        if not shards or len(shards) < 2 or shard_rows(shards) < self.min_parallel_rows:
             read.extra["workers"] = 1
             return self._serial(source, ds, schema, read, progress)
         read.extra["workers"] = len(shards)
@@ -114,20 +104,9 @@ class LocalEngine:
     def _parallel(self, source: Source, ds: dt.date | None, schema: schema_pb2.Schema,
                   shards: Sequence[Shard], read: ReadStats, progress: Progress
                   ) -> statistics_pb2.DatasetFeatureStatisticsList:
-        context = _process_context()
-        results = context.Queue()
-        procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
-                 for i, shard in enumerate(shards)]
-        log.debug("local engine: %d workers", len(procs))
-        for proc in procs:
-            proc.start()
-        try:
-            partials = _collect(procs, results, progress)
-        finally:
-            for proc in procs:
-                if proc.is_alive():
-                    proc.terminate()
-                proc.join()
+        log.debug("local engine: %d workers", len(shards))
+        partials: list[_Partial] = run_workers(_worker, shards, (schema,), __name__, progress,
+                                               "local")
         accumulator = stats_lib.StatisticsAccumulator(schema)
         accumulator.merge(p.accumulators for p in partials)
         invalid: dict[str, InvalidValues] = {}
@@ -135,63 +114,12 @@ class LocalEngine:
             merge_invalid(invalid, partial.invalid)
             read.rows += partial.read.rows
             read.uri = read.uri or partial.read.uri
-        _count_files(read, shards)
+        count_files(read, shards)
         statistics = accumulator.result()
         stats_lib.attach_invalid_values(statistics, {k: v for k, v in invalid.items() if v.count})
         return statistics
 
 
 def _process_context() -> Any:
-    """fork when this process has one thread; a forkserver once others run (dqv serve's HTTP and
-    worker threads), because a lock another thread holds at fork time (logging, gRPC, TensorFlow)
-    stays locked forever in the child. The forkserver imports TFDV once, not per worker."""
-    if threading.active_count() == 1:
-        return mp.get_context("fork")
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def _env_int(name: str, default: int = 0) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"environment variable {name}={text!r} is not a whole number") from None
-
-
-def _rows(shards: Sequence[Shard]) -> float:
-    """Rows the shards hold; unknown (a source's own shards) counts as many."""
-    rows = [getattr(s, "rows", None) for s in shards]
-    return float("inf") if any(r is None for r in rows) else sum(r for r in rows if r)
-
-
-def _count_files(read: ReadStats, shards: Sequence[Shard]) -> None:
-    """Shards may share a file (different row groups): count each file once."""
-    files = {part.file for shard in shards for part in getattr(shard, "parts", ())}
-    if files:
-        read.files = len(files)
-        read.bytes_read = sum(pathlib.Path(f).stat().st_size for f in files)
-
-
-def _collect(procs: Sequence[Any], results: Any, progress: Progress) -> list[_Partial]:
-    partials: dict[int, _Partial] = {}
-    while len(partials) < len(procs):
-        try:
-            kind, index, payload = results.get(timeout=_POLL_S)
-        except queue.Empty:
-            dead = [i for i, p in enumerate(procs) if not p.is_alive() and i not in partials]
-            if dead and results.empty():
-                code = procs[dead[0]].exitcode
-                raise DataError(f"a statistics worker stopped (exit code {code}) before it "
-                                "finished; rerun with engine: local and --verbose") from None
-            continue
-        if kind == "progress":
-            progress.update(payload)
-        elif kind == "error":
-            raise DataError(payload)
-        else:
-            partials[index] = payload
-    return [partials[i] for i in sorted(partials)]
+    """The start method for workers (validator.engines.workers); a forkserver preloads TFDV."""
+    return process_context(__name__)
