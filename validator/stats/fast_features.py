@@ -119,7 +119,8 @@ class Numeric:
             deviations = doubles - mean
             variance = float(np.dot(deviations, deviations)) / doubles.size
         else:  # infinities: numpy's own answer (nan), as TFDV's np.var gives
-            variance = float(np.var(doubles))
+            with np.errstate(invalid="ignore"):
+                variance = float(np.var(doubles))
         self._combine(doubles.size, mean, variance)
         self.sample.add(doubles)
 

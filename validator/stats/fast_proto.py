@@ -95,10 +95,13 @@ def _ranked(values: pa.Array, counts: np.ndarray) -> list[tuple[str, int]]:
         floor = counts[keep].min()
         # every value tied with the lowest kept count stays, so the tie order is TFDV's
         keep = np.nonzero(counts >= floor)[0]
-        if isinstance(values, (pa.BinaryArray, pa.LargeBinaryArray)):
+        if isinstance(values, (pa.BinaryArray, pa.LargeBinaryArray, pa.StringArray,
+                               pa.LargeStringArray)):
             lengths = np.asarray(pc.binary_length(values).to_numpy(), np.int64)
             keep = np.union1d(keep, np.nonzero(lengths > LARGE_STRING)[0])
         values, counts = values.take(pa.array(keep)), counts[keep]
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        values = values.cast(pa.large_binary())  # TFDV's sketch sees (and sorts) bytes
     raw = values.to_pylist()
     merged: dict[object, int] = {}
     for value, count in zip(raw, counts.tolist(), strict=True):

@@ -43,13 +43,15 @@ def unsupported(schema: schema_pb2.Schema) -> str | None:
 
 
 def unsupported_column(field: pa.Field) -> str | None:
-    """Nested columns (structs, lists of lists) are left to TFDV's generators."""
+    """Nested columns (structs, maps, lists of lists or of dictionaries) are left to TFDV's
+    generators."""
     kind = field.type
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         kind = kind.value_type
         if pa.types.is_list(kind) or pa.types.is_large_list(kind):
             return f"column {field.name} is a list of lists"
-    if pa.types.is_struct(kind) or pa.types.is_map(kind) or pa.types.is_dictionary(kind):
+    if pa.types.is_struct(kind) or pa.types.is_map(kind) or (
+            pa.types.is_dictionary(kind) and kind is not field.type):
         return f"column {field.name} has type {field.type}"
     return None
 
@@ -96,6 +98,8 @@ class FastStatistics:
             invalid = self.invalid.setdefault(name, InvalidValues(TYPE_NAMES[feature_type]))
             if isinstance(column, pa.ChunkedArray):
                 column = column.combine_chunks()
+            if pa.types.is_dictionary(column.type):  # e.g. pandas categoricals
+                column = column.dictionary_decode()
             feature.fold(column, feature_type, invalid)
 
     def merge(self, others: Iterable[FastStatistics]) -> None:
