@@ -74,6 +74,16 @@ def _nested_columns(source: Source, ds: dt.date | None) -> str | None:
     return None
 
 
+def _warm_up() -> None:
+    """Run the core once on a tiny batch before forking: pyarrow 10 imports pandas lazily on
+    its first take/cast/to_numpy (~0.4 s of CPU; the core itself never uses pandas), and
+    numpy/pyarrow load their kernels on first use. Paid here once, every worker inherits it."""
+    core = FastStatistics(schema_pb2.Schema())
+    core.add(pa.RecordBatch.from_pydict({"n": [1.0, None], "s": ["a", None],
+                                         "l": [[1], None]}))
+    core.result()
+
+
 @dataclasses.dataclass
 class FastEngine:
     """Statistics on this machine from the fast core; `workers` processes (default: one per
@@ -103,6 +113,7 @@ class FastEngine:
             return _finish(core)
         read.extra["workers"] = len(shards)
         log.debug("fast engine: %d workers", len(shards))
+        _warm_up()
         partials = run_workers(_worker, shards, (schema,), __name__, progress, "fast")
         core = partials[0][0]
         core.merge(p[0] for p in partials[1:])

@@ -16,6 +16,7 @@ across batches and processes, and what is exact and what is an estimate.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -115,6 +116,12 @@ def _byte_sums(values: pa.Array, lengths: NDArray[np.int64], words: int) -> _U64
     return sums
 
 
+def _indices(positions: NDArray[np.integer[Any]]) -> pa.Array:
+    """int64 positions as an Arrow array, without pa.array (which imports pandas here)."""
+    positions = np.ascontiguousarray(positions, np.int64)
+    return pa.Array.from_buffers(pa.int64(), positions.size, [None, pa.py_buffer(positions)])
+
+
 def valid_mask(values: pa.Array) -> NDArray[np.bool_]:
     """True for the non-null slots (from the validity bitmap, without a copy of the values)."""
     if values.null_count == 0:
@@ -145,7 +152,7 @@ def _by_hash(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
     """Sum counts of equal hashes; keep one value per hash as its label."""
     unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     summed = np.bincount(inverse, weights=counts, minlength=unique.size).astype(np.int64)
-    return unique, summed, labels.take(pa.array(first))
+    return unique, summed, labels.take(_indices(first))
 
 
 def _top(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
@@ -157,7 +164,7 @@ def _top(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
     threshold = np.partition(counts, counts.size - HEAVY_COUNTERS - 1)[
         counts.size - HEAVY_COUNTERS - 1]
     keep = np.nonzero(counts > threshold)[0]
-    return hashes[keep], counts[keep] - threshold, labels.take(pa.array(keep))
+    return hashes[keep], counts[keep] - threshold, labels.take(_indices(keep))
 
 
 @dataclasses.dataclass
@@ -193,12 +200,14 @@ class ValueCounter:
         if self.kmv.size < KMV_K:
             self._add_kmv(unique)
         # Labels only for the counters that survive the reduction (few: ids repeat rarely).
-        top_hashes, top_counts, _ = _top(unique, counts, pa.array(np.arange(unique.size)))
-        where = np.nonzero(np.isin(full, top_hashes) & valid)[0]
-        first_hashes, first = np.unique(full[where], return_index=True)
-        labels = values.take(pa.array(where[first]))
-        order = np.searchsorted(first_hashes, top_hashes)
-        self._add_summary(top_hashes, top_counts, labels.take(pa.array(order)))
+        top_hashes, top_counts, _ = _top(unique, counts, _indices(np.arange(unique.size)))
+        if top_hashes.size:
+            spot = np.minimum(np.searchsorted(top_hashes, full), top_hashes.size - 1)
+            where = np.nonzero((top_hashes[spot] == full) & valid)[0]
+            first_hashes, first = np.unique(full[where], return_index=True)
+            labels = values.take(_indices(where[first]))
+            order = np.searchsorted(first_hashes, top_hashes)
+            self._add_summary(top_hashes, top_counts, labels.take(_indices(order)))
 
     def add_counts(self, values: pa.Array, counts: NDArray[np.int64]) -> None:
         """Add distinct values with their counts."""
@@ -219,17 +228,21 @@ class ValueCounter:
         self.buffer, self.buffered = [], 0
         values = pa.concat_arrays([p[0] for p in parts])
         counts = np.concatenate([p[1] for p in parts])
+        if len(parts) > 1 and counts.size > EXACT_DISTINCT:
+            # Maybe too many distinct values: count them by hash first (a numpy sort), which
+            # is much cheaper than grouping the values themselves when the answer is yes.
+            hashes = hash_values(values)
+            if np.unique(hashes).size > EXACT_DISTINCT:
+                self._to_summary(values, counts, hashes)
+                return
         self.values, self.counts = _group(values, counts) if len(parts) > 1 else (values, counts)
         if self.counts.size > EXACT_DISTINCT:
-            self._to_summary()
+            self._to_summary(self.values, self.counts, hash_values(self.values))
 
-    def _to_summary(self) -> None:
-        assert self.values is not None
+    def _to_summary(self, values: pa.Array, counts: NDArray[np.int64], hashes: _U64) -> None:
         self.exact = False
-        self.hashes = hash_values(self.values)
-        self.kmv = np.unique(self.hashes)[:KMV_K]
-        self.hashes, self.counts, self.values = _top(*_by_hash(self.hashes, self.counts,
-                                                               self.values))
+        self.kmv = np.unique(hashes)[:KMV_K]
+        self.hashes, self.counts, self.values = _top(*_by_hash(hashes, counts, values))
 
     def _add_kmv(self, sorted_unique: _U64) -> None:
         self.kmv = np.union1d(self.kmv, sorted_unique[:KMV_K])[:KMV_K]
@@ -254,7 +267,8 @@ class ValueCounter:
             self.hashes, self.kmv = other.hashes, other.kmv
             return
         if self.exact:
-            self._to_summary()
+            assert self.values is not None
+            self._to_summary(self.values, self.counts, hash_values(self.values))
         if other.exact:
             self.add_counts(other.values, other.counts)
             return

@@ -114,12 +114,12 @@ class Numeric:
             self.finite_max = max(self.finite_max, float(high))
         self.num_zeros += values.size - int(np.count_nonzero(values))
         doubles = values.astype(np.float64)
-        mean = float(doubles.sum()) / doubles.size
-        if np.isfinite(mean):
-            deviations = doubles - mean
-            variance = float(np.dot(deviations, deviations)) / doubles.size
-        else:  # infinities: numpy's own answer (nan), as TFDV's np.var gives
-            with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # +inf and -inf together: nan, as in TFDV
+            mean = float(doubles.sum()) / doubles.size
+            if np.isfinite(mean):
+                deviations = doubles - mean
+                variance = float(np.dot(deviations, deviations)) / doubles.size
+            else:  # infinities: numpy's own answer, as TFDV's np.var gives
                 variance = float(np.var(doubles))
         self._combine(doubles.size, mean, variance)
         self.sample.add(doubles)
