@@ -8,9 +8,12 @@ across batches and processes, and what is exact and what is an estimate.
   by a group-by, so top values, rank histogram and uniques are exact. TFDV's own sketches
   (Misra-Gries with 1024 counters, KMV with 16384) are estimates already past 1024 values.
 - Beyond that (near-unique ids): the counter becomes a mergeable Misra-Gries summary with
-  HEAVY_COUNTERS counters (every value more frequent than n / HEAVY_COUNTERS is kept, counts
-  are lower bounds, as in TFDV) and a K-minimum-values sketch of 64-bit hashes with KMV_K
-  values for the number of uniques (relative error about 1/sqrt(KMV_K) = 0.8%, TFDV's size).
+  HEAVY_COUNTERS counters keyed by a 64-bit hash of the value (every value more frequent than
+  n / HEAVY_COUNTERS is kept; counts are lower bounds, off by at most n / HEAVY_COUNTERS;
+  TFDV's sketch with 1024 counters can overstate them) and a K-minimum-values sketch of the
+  hashes for the number of uniques (relative error about 1/sqrt(KMV_K) = 0.8%, TFDV's KMV
+  size). Batches are then counted by sorting their hashes (numpy), not by a hash table of
+  strings: ~5 ms per 65k values.
 """
 
 from __future__ import annotations
@@ -136,8 +139,12 @@ def value_counts(values: pa.Array) -> tuple[pa.Array, NDArray[np.int64]]:
     counted = pc.value_counts(values)
     distinct, counts = counted.field(0), counted.field(1).to_numpy().astype(np.int64)
     if distinct.null_count:
-        keep = valid_mask(distinct)
-        distinct, counts = distinct.filter(pa.array(keep)), counts[keep]
+        keep = np.nonzero(valid_mask(distinct))[0]
+        distinct, counts = distinct.take(_indices(keep)), counts[keep]
+    kind = distinct.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+        # one type for every batch and file (string in one file, large_string in another)
+        distinct = distinct.cast(pa.large_binary())
     return distinct, counts
 
 
