@@ -84,6 +84,39 @@ def _warm_up() -> None:
     core.result()
 
 
+# A dictionary page this small means few distinct values: reading the column as an Arrow
+# dictionary skips building its strings, and the core counts codes instead of hashing text.
+# (A column with a big dictionary, e.g. ids, would make pyarrow build one: slower, not wrong.)
+DICTIONARY_PAGE_BYTES = 64 * 1024
+
+
+def _small_dictionaries(shard: LocalShard, schema: schema_pb2.Schema) -> tuple[str, ...]:
+    """Text columns whose Parquet dictionary pages are small in every row group of the shard."""
+    import pyarrow.parquet as pq
+
+    wanted = {f.name for f in schema.feature if f.type == schema_pb2.BYTES}
+    found: set[str] | None = None
+    for part in shard.parts:
+        try:
+            meta = pq.ParquetFile(part.file).metadata
+        except (pa.ArrowInvalid, OSError):
+            return ()
+        groups = part.row_groups if part.row_groups is not None else range(meta.num_row_groups)
+        for group in groups:
+            row_group = meta.row_group(group)
+            small = set()
+            for j in range(row_group.num_columns):
+                column = row_group.column(j)
+                name = column.path_in_schema
+                if name in wanted and column.physical_type == "BYTE_ARRAY" and \
+                        column.has_dictionary_page and column.dictionary_page_offset is not None \
+                        and column.data_page_offset - column.dictionary_page_offset \
+                        <= DICTIONARY_PAGE_BYTES:
+                    small.add(name)
+            found = small if found is None else found & small
+    return tuple(sorted(found or ()))
+
+
 @dataclasses.dataclass
 class FastEngine:
     """Statistics on this machine from the fast core; `workers` processes (default: one per
@@ -113,6 +146,9 @@ class FastEngine:
             return _finish(core)
         read.extra["workers"] = len(shards)
         log.debug("fast engine: %d workers", len(shards))
+        shards = [dataclasses.replace(s, dictionary=_small_dictionaries(s, schema))
+                  if isinstance(s, LocalShard) and s.source.config.format != "csv" else s
+                  for s in shards]
         _warm_up()
         partials = run_workers(_worker, shards, (schema,), __name__, progress, "fast")
         core = partials[0][0]

@@ -38,9 +38,11 @@ class FilePart:
 class _PartsSource(LocalFileSource):
     """The job's local source restricted to some files / row groups (same filters and columns)."""
 
-    def __init__(self, base: LocalFileSource, parts: Sequence[FilePart]) -> None:
+    def __init__(self, base: LocalFileSource, parts: Sequence[FilePart],
+                 dictionary: Sequence[str] = ()) -> None:
         super().__init__(base.config, base.project_dir, base.bytes_columns)
         self._parts = {p.file: p for p in parts}
+        self._dictionary = list(dictionary) or None
 
     def files(self, ds: dt.date | None) -> list[str]:
         return list(self._parts)
@@ -51,8 +53,8 @@ class _PartsSource(LocalFileSource):
             yield from super()._read_file(file)
             return
         try:
-            yield from pq.ParquetFile(file).iter_batches(batch_size=self.config.batch_rows,
-                                                         row_groups=list(groups))
+            yield from pq.ParquetFile(file, read_dictionary=self._dictionary).iter_batches(
+                batch_size=self.config.batch_rows, row_groups=list(groups))
         except (pa.ArrowInvalid, OSError) as err:
             raise DataError(f"{file}: cannot read as parquet ({str(err).splitlines()[0]}); "
                             "check the file or source.format") from None
@@ -63,13 +65,15 @@ class LocalShard:
     source: LocalFileSource
     ds: dt.date | None
     parts: tuple[FilePart, ...]
+    # Columns to read as Arrow dictionaries (the fast engine counts their codes)
+    dictionary: tuple[str, ...] = ()
 
     @property
     def rows(self) -> int:
         return sum(p.rows for p in self.parts)
 
     def read(self, stats: ReadStats) -> Iterator[pa.RecordBatch]:
-        yield from _PartsSource(self.source, self.parts).read(self.ds, stats)
+        yield from _PartsSource(self.source, self.parts, self.dictionary).read(self.ds, stats)
 
 
 def _file_parts(source: LocalFileSource, file: str) -> list[FilePart]:

@@ -119,7 +119,7 @@ def _byte_sums(values: pa.Array, lengths: NDArray[np.int64], words: int) -> _U64
     return sums
 
 
-def _indices(positions: NDArray[np.integer[Any]]) -> pa.Array:
+def indices_array(positions: NDArray[np.integer[Any]]) -> pa.Array:
     """int64 positions as an Arrow array, without pa.array (which imports pandas here)."""
     positions = np.ascontiguousarray(positions, np.int64)
     return pa.Array.from_buffers(pa.int64(), positions.size, [None, pa.py_buffer(positions)])
@@ -140,12 +140,16 @@ def value_counts(values: pa.Array) -> tuple[pa.Array, NDArray[np.int64]]:
     distinct, counts = counted.field(0), counted.field(1).to_numpy().astype(np.int64)
     if distinct.null_count:
         keep = np.nonzero(valid_mask(distinct))[0]
-        distinct, counts = distinct.take(_indices(keep)), counts[keep]
-    kind = distinct.type
+        distinct, counts = distinct.take(indices_array(keep)), counts[keep]
+    return canonical(distinct), counts
+
+
+def canonical(values: pa.Array) -> pa.Array:
+    """One type for every batch and file (string in one file, large_string in another)."""
+    kind = values.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
-        # one type for every batch and file (string in one file, large_string in another)
-        distinct = distinct.cast(pa.large_binary())
-    return distinct, counts
+        return values.cast(pa.large_binary())
+    return values
 
 
 def _group(values: pa.Array, counts: NDArray[np.int64]) -> tuple[pa.Array, NDArray[np.int64]]:
@@ -159,7 +163,7 @@ def _by_hash(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
     """Sum counts of equal hashes; keep one value per hash as its label."""
     unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     summed = np.bincount(inverse, weights=counts, minlength=unique.size).astype(np.int64)
-    return unique, summed, labels.take(_indices(first))
+    return unique, summed, labels.take(indices_array(first))
 
 
 def _top(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
@@ -171,7 +175,7 @@ def _top(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
     threshold = np.partition(counts, counts.size - HEAVY_COUNTERS - 1)[
         counts.size - HEAVY_COUNTERS - 1]
     keep = np.nonzero(counts > threshold)[0]
-    return hashes[keep], counts[keep] - threshold, labels.take(_indices(keep))
+    return hashes[keep], counts[keep] - threshold, labels.take(indices_array(keep))
 
 
 @dataclasses.dataclass
@@ -207,14 +211,14 @@ class ValueCounter:
         if self.kmv.size < KMV_K:
             self._add_kmv(unique)
         # Labels only for the counters that survive the reduction (few: ids repeat rarely).
-        top_hashes, top_counts, _ = _top(unique, counts, _indices(np.arange(unique.size)))
+        top_hashes, top_counts, _ = _top(unique, counts, indices_array(np.arange(unique.size)))
         if top_hashes.size:
             spot = np.minimum(np.searchsorted(top_hashes, full), top_hashes.size - 1)
             where = np.nonzero((top_hashes[spot] == full) & valid)[0]
             first_hashes, first = np.unique(full[where], return_index=True)
-            labels = values.take(_indices(where[first]))
+            labels = values.take(indices_array(where[first]))
             order = np.searchsorted(first_hashes, top_hashes)
-            self._add_summary(top_hashes, top_counts, labels.take(_indices(order)))
+            self._add_summary(top_hashes, top_counts, labels.take(indices_array(order)))
 
     def add_counts(self, values: pa.Array, counts: NDArray[np.int64]) -> None:
         """Add distinct values with their counts."""

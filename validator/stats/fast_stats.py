@@ -56,6 +56,11 @@ def unsupported_column(field: pa.Field) -> str | None:
     return None
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
 def _categorical(feature: schema_pb2.Feature) -> bool:
     """TFDV's schema_util.is_categorical_feature for INT and FLOAT features."""
     if feature.type == schema_pb2.INT:
@@ -98,8 +103,9 @@ class FastStatistics:
             invalid = self.invalid.setdefault(name, InvalidValues(TYPE_NAMES[feature_type]))
             if isinstance(column, pa.ChunkedArray):
                 column = column.combine_chunks()
-            if pa.types.is_dictionary(column.type):  # e.g. pandas categoricals
-                column = column.dictionary_decode()
+            if pa.types.is_dictionary(column.type) and not (
+                    feature_type == schema_pb2.BYTES and _is_text(column.type.value_type)):
+                column = column.dictionary_decode()  # e.g. numbers as pandas categoricals
             feature.fold(column, feature_type, invalid)
 
     def merge(self, others: Iterable[FastStatistics]) -> None:

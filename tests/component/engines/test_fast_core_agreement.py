@@ -331,3 +331,18 @@ def test_invalid_value_stat_names_match_validation() -> None:
 
     assert (invalid.INVALID_COUNT, invalid.INVALID_EXAMPLES, invalid.INVALID_EXPECTED) == \
         (accumulate.INVALID_COUNT, accumulate.INVALID_EXAMPLES, accumulate.INVALID_EXPECTED)
+
+
+def test_dictionary_encoded_text_gives_the_same_statistics() -> None:
+    """The fast engine reads text columns with small Parquet dictionaries as Arrow dictionaries
+    and counts codes: the statistics must be those of the plain strings."""
+    table = _synthetic(70_000, seed=5)
+    schema = _synthetic_schema()
+    plain, _ = _fast(table.to_batches(max_chunksize=16_384), schema)
+    for name in ("s_cat", "s_big"):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, pc.dictionary_encode(table[name]))
+    assert pa.types.is_dictionary(table.schema.field("s_cat").type)
+    encoded, _ = _fast(table.to_batches(max_chunksize=16_384), schema)
+    assert _features(encoded)["s_cat"] == _features(plain)["s_cat"]
+    assert _features(encoded)["s_big"] == _features(plain)["s_big"]
