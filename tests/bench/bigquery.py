@@ -135,7 +135,8 @@ def _engine_run(clients: Any, engine: Any) -> dict[str, Any]:
                                  clients)
     read = ReadStats()
     start = time.monotonic()
-    statistics = engine.compute(source, None, bench_schema(), read, Progress("bench", enabled=False))
+    statistics = engine.compute(source, source.plan(None), bench_schema(), read,
+                                Progress("bench", enabled=False))
     seconds = time.monotonic() - start
     assert statistics.datasets[0].num_examples == read.rows
     extra = read.extra

@@ -4,7 +4,8 @@
 
 prints one JSON line: {"seconds": …, "rows": …, …}. `seconds` is the engine's work end to end
 from the Parquet file (read, convert, statistics), without the interpreter and TensorFlow start
-that every engine pays alike.
+that every TFDV engine pays alike. The fast engine and the DuckDB peers never import
+TensorFlow (so their memory figures are their own).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import sys
 import time
 from typing import Any
 
-ENGINES = ("reference", "local", "local-1", "beam", "beam-multiprocess", "beam-tfdv-defaults",
-           "beam-notes-setup")
+ENGINES = ("reference", "fast", "fast-1", "local", "local-1", "beam", "beam-multiprocess",
+           "beam-tfdv-defaults", "beam-notes-setup", "duckdb", "floor")
+# Engines that never import TensorFlow: measured without it, so their memory is their own.
+TF_FREE = ("fast", "fast-1", "duckdb", "floor")
 
 
 def _source(path: str, shape: Any) -> tuple[Any, Any]:
@@ -101,7 +104,11 @@ def _engine(name: str, path: str, shape: Any) -> dict[str, Any]:
 
     source, schema = _source(path, shape)
     engine: Any
-    if name.startswith("local"):
+    if name.startswith("fast"):
+        from validator.engines.fast import FastEngine
+
+        engine = FastEngine(workers=1) if name == "fast-1" else FastEngine()
+    elif name.startswith("local"):
         from validator.engines.local import LocalEngine
 
         engine = LocalEngine(workers=1) if name == "local-1" else LocalEngine()
@@ -118,12 +125,29 @@ def _engine(name: str, path: str, shape: Any) -> dict[str, Any]:
             "examples": int(stats.datasets[0].num_examples)}
 
 
+def _peer(name: str, path: str) -> dict[str, Any]:
+    """DuckDB's same-aggregates query, or its decoding floor (tests/bench/peers.py)."""
+    import pyarrow.parquet as pq
+
+    from tests.bench import peers
+
+    run = peers.duckdb_tfdvlike if name == "duckdb" else peers.decoding_floor
+    start = time.perf_counter()
+    run(path)
+    return {"seconds": time.perf_counter() - start,
+            "rows": pq.ParquetFile(path).metadata.num_rows}
+
+
 def measure(name: str, path: str, shape_text: str) -> dict[str, Any]:
     from tests.bench.data import Shape
-    from validator.stats.tfdv_runtime import import_tfdv
 
-    import_tfdv()  # paid before the clock starts, by every engine alike
+    if name not in TF_FREE:
+        from validator.stats.tfdv_runtime import import_tfdv
+
+        import_tfdv()  # paid before the clock starts, by every TFDV engine alike
     shape = Shape.parse(shape_text)
+    if name in ("duckdb", "floor"):
+        return _peer(name, path)
     if name == "reference":
         return _reference(path)
     if name == "beam-notes-setup":

@@ -1,10 +1,10 @@
 """`make bench`: how fast each statistics engine is on this machine, as ratios to TFDV's own
-in-memory path measured in the same run.
+in-memory path and to DuckDB's same-aggregates query, both measured in the same run.
 
     python -m tests.bench.main                  1M x 12, 10M x 12, 1M x 100 columns (default)
     python -m tests.bench.main --quick          200k x 12 and 200k x 100: a minute, for a smoke run
     python -m tests.bench.main --rows 1M,10M --shapes 12,100 --full   also 10M x 100 (local only)
-    python -m tests.bench.main --engines local,reference
+    python -m tests.bench.main --engines fast,duckdb,floor --rows 10M --shapes 12
 
 For each size it writes a synthetic Parquet file (tests/bench/data.py) to a temporary
 folder, runs every engine in its own process (tests/bench/child.py) while watching that
@@ -14,8 +14,11 @@ bench-results/<UTC timestamp>.json. Then the BigQuery emulator path, when it can
 Columns: `s` = engine seconds end to end from the Parquet file; `x ref` = TFDV's
 `generate_statistics_from_dataframe` seconds / engine seconds (the frame already in memory);
 `x ref+read` = the same with the reference's pandas read counted, i.e. both end to end from
-Parquet; memory as explained in bench_proc; `cpu s` = CPU seconds of the engine's processes
-(steadier than wall time when other work shares the machine; includes the ~3 s start).
+Parquet; `x duckdb` = DuckDB's seconds for the same aggregates (tests/bench/peers.py, 2
+threads) / engine seconds; `floor` = DuckDB reading every value once, the decoding floor;
+memory as explained in bench_proc; `cpu s` = CPU seconds of the engine's processes (steadier
+than wall time when other work shares the machine; includes the interpreter start, and ~3 s of
+TensorFlow import for the TFDV engines).
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ from typing import Any
 from tests.bench.data import Shape, write_parquet
 from tests.bench.proc import run_measurement
 
-DEFAULT_ENGINES = ("reference", "local", "local-1", "beam", "beam-tfdv-defaults")
+DEFAULT_ENGINES = ("reference", "fast", "fast-1", "local", "local-1", "beam", "beam-tfdv-defaults",
+                   "duckdb", "floor")
+# Engines that stream the file (memory does not grow with rows): they run on every size.
+STREAMING = ("fast", "fast-1", "local", "local-1", "duckdb", "floor")
 BEFORE_MAX_ROWS = 1_000_000  # the old Beam path takes minutes per million rows
 REFERENCE_MAX_CELLS = 300_000_000  # pandas holds the whole frame: 10M x 100 would not fit
 BYTES_PER_CELL = 8
@@ -88,7 +94,7 @@ def plan(args: argparse.Namespace) -> list[tuple[int, Shape, list[str]]]:
                       if not (e.startswith("beam-") and e != "beam-multiprocess"
                               and (count > BEFORE_MAX_ROWS
                                                               or shape.columns > 12))
-                      and not (big and e != "local" and e != "local-1")]
+                      and not (big and e not in STREAMING)]
             sizes.append((count, shape, chosen))
     return sizes
 
@@ -103,13 +109,16 @@ def _ratio(ref: float | None, seconds: float | None) -> str:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (f"{'size':<14}{'engine':<20}{'s':>8}{'rows/s':>9}{'x ref':>8}{'x ref+read':>11}"
-            f"{'maxRSS MB':>10}{'treePSS MB':>11}{'treeRSS MB':>11}{'cpu s':>8}")
+            f"{'x duckdb':>9}{'maxRSS MB':>10}{'treePSS MB':>11}{'treeRSS MB':>11}{'cpu s':>8}")
     lines = [head, "-" * len(head)]
     for size in results:
         ref = next((r for r in size["runs"] if r["engine"] == "reference" and "error" not in r),
                    None)
         ref_s = ref["seconds"] if ref else None
         ref_e2e = ref["seconds"] + ref["read_seconds"] if ref else None
+        duck = next((r for r in size["runs"] if r["engine"] == "duckdb" and "error" not in r),
+                    None)
+        duck_s = duck["seconds"] if duck else None
         for run in size["runs"]:
             label = f"{size['rows'] / 1e6:g}M x {size['columns']}"
             if "error" in run:
@@ -120,12 +129,15 @@ def table(results: list[dict[str, Any]]) -> str:
                 lines.append(f"{label:<14}{'reference (TFDV)':<20}{seconds:>8.2f}"
                              f"{_fmt_rate(run['rows'] / seconds):>9}{'1.00x':>8}"
                              f"{'(+' + format(run['read_seconds'], '.2f') + 's)':>11}"
-                             f"{run['max_rss_mb']:>10}{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}"
-                             f"{run['cpu_s']:>8}")
+                             f"{_ratio(duck_s, seconds):>9}{run['max_rss_mb']:>10}"
+                             f"{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}{run['cpu_s']:>8}")
                 continue
-            lines.append(f"{label:<14}{run['engine']:<20}{seconds:>8.2f}"
+            name = {"floor": "floor (DuckDB max)", "duckdb": "duckdb (same aggs)"}.get(
+                run["engine"], run["engine"])
+            lines.append(f"{label:<14}{name:<20}{seconds:>8.2f}"
                          f"{_fmt_rate(run['rows'] / seconds):>9}{_ratio(ref_s, seconds):>8}"
-                         f"{_ratio(ref_e2e, seconds):>11}{run['max_rss_mb']:>10}"
+                         f"{_ratio(ref_e2e, seconds):>11}{_ratio(duck_s, seconds):>9}"
+                         f"{run['max_rss_mb']:>10}"
                          f"{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}{run['cpu_s']:>8}")
     return "\n".join(lines)
 

@@ -1,9 +1,12 @@
-"""Both statistics engines give the same verdicts on the sample data as the default run.
+"""Every statistics engine gives the same verdicts on the sample data as the default run.
 
-The sample days are rewritten with small Parquet row groups, so the local engine really splits
-each day between two worker processes (DQV_PARALLEL_MIN_ROWS=0 lifts the small-data shortcut),
-and the Beam engine really runs a pipeline on the DirectRunner. Outcomes, findings and the
-unparseable-value counts (merged across processes / bundles) must equal the default run's.
+The default run (`engine: auto`, local files) uses the fast engine in one process; `local` is
+TFDV's own generators, so fast == default == local is the check that validation cannot tell
+the fast core from TFDV. The sample days are rewritten with small Parquet row groups, so the
+local and fast engines really split each day between two worker processes
+(DQV_PARALLEL_MIN_ROWS=0 lifts the small-data shortcut), and the Beam engine really runs a
+pipeline on the DirectRunner. Outcomes, findings and the unparseable-value counts (merged
+across processes / bundles) must equal the default run's.
 """
 
 from __future__ import annotations
@@ -37,8 +40,17 @@ def split_project(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 
 
 def _backfill(project: pathlib.Path, engine: str) -> dict[str, dict[str, Any]]:
+    if engine == "fast":  # chosen in the job file (the job model's `engine`)
+        fast = project.parent / f"{project.name}-fast"
+        if not fast.exists():
+            shutil.copytree(project, fast)
+            job = fast / "jobs" / "training_events.yaml"
+            job.write_text(job.read_text(encoding="utf-8") + "engine: fast\n", encoding="utf-8")
+        project, chosen = fast, []
+    else:
+        chosen = ["--engine", engine]
     proc = dqv("backfill", "training_events", "--start", SAMPLE_DAYS[0], "--end", SAMPLE_DAYS[-1],
-               "--engine", engine, "--json", "--quiet", "--project-dir", str(project),
+               *chosen, "--json", "--quiet", "--project-dir", str(project),
                "--artifact-root", str(project / f"artifacts-{engine}"), cwd=project,
                env={"DQV_PARALLEL_MIN_ROWS": "0"}, timeout=1200)
     assert proc.stdout, proc.stderr
@@ -53,7 +65,7 @@ def _verdict(record: dict[str, Any]) -> tuple[str, set[tuple[str, str, str]], di
     return record["outcome"], findings, counts
 
 
-@pytest.mark.parametrize("engine", ["local", "beam"])
+@pytest.mark.parametrize("engine", ["local", "fast", "beam"])
 def test_engine_gives_the_default_verdicts(engine: str, split_project: pathlib.Path,
                                            sample_runs: dict[str, Any]) -> None:
     records = _backfill(split_project, engine)
@@ -61,7 +73,8 @@ def test_engine_gives_the_default_verdicts(engine: str, split_project: pathlib.P
     for ds in SAMPLE_DAYS:
         record, default = records[ds], sample_runs[ds]["record"]
         assert record["source_details"]["engine"] == engine
-        if engine == "local":
+        assert default["source_details"]["engine"] == "fast"  # auto, local files
+        if engine in ("local", "fast"):
             assert record["source_details"]["workers"] == 2, "the day was not split"
         assert record["rows"] == default["rows"] == 2000
         assert _verdict(record) == _verdict(default), ds

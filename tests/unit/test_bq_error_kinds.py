@@ -8,7 +8,7 @@ import pytest
 from google.api_core import exceptions
 
 from validator import errors
-from validator.sources.bigquery.source import as_data_error
+from validator.sources.bigquery.errors import as_data_error
 
 BILLED = [{"reason": "bytesBilledLimitExceeded", "message": "Query exceeded limit for bytes billed"}]
 

@@ -205,7 +205,7 @@ class Job(StrictModel):
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
     # Statistics engine (README "Engines"): local processes, or an Apache Beam pipeline.
-    engine: Literal["auto", "local", "beam", "warehouse"] = "auto"
+    engine: Literal["auto", "fast", "local", "beam", "warehouse"] = "auto"
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)

@@ -1,12 +1,16 @@
 """Statistics engines: how a partition's rows become TFDV statistics.
 
-    local   TFDV's generators in this machine's processes, one per core (engines/local.py)
+    fast    dqv's vectorized statistics core in this machine's processes, one per core, no
+            TensorFlow (engines/fast.py; TFDV's semantics and output format)
+    local   TFDV's generators in this machine's processes, one per core (engines/local.py):
+            the reference the fast engine is tested against
     beam    a real Apache Beam pipeline with TFDV's GenerateStatistics: DirectRunner here,
             Dataflow / Flink / Spark by pipeline options (engines/beam.py)
-    warehouse  BigQuery computes them with SQL (engines/warehouse.py); BigQuery sources only
+    warehouse  BigQuery computes them with SQL generated from the schema (engines/warehouse.py)
     auto    warehouse for a BigQuery table partition of more than AUTO_WAREHOUSE_ROWS rows;
-            else local, unless the partition is large (more than AUTO_BEAM_ROWS rows) and the
-            pipeline options name a runner other than the DirectRunner
+            beam when the partition is large (more than AUTO_BEAM_ROWS rows) and the pipeline
+            options name a runner other than the DirectRunner; otherwise fast for local files,
+            local for other sources
 
 Every engine returns the same thing: statistics with the unparseable-value counts attached,
 so validation cannot tell which engine ran. Engines compute from the run's plan
@@ -30,7 +34,7 @@ AUTO_BEAM_ROWS = 200_000_000  # the local engine does ~1M rows/s on 2 cores: min
 # Above this, BigQuery's own SQL beats moving the rows (~1M rows/s through Storage Read + local
 # on 2 cores vs seconds per query job: tests/bench/bigquery.py).
 AUTO_WAREHOUSE_ROWS = 5_000_000
-ENGINES = ("auto", "local", "beam", "warehouse")
+ENGINES = ("auto", "fast", "local", "beam", "warehouse")
 
 
 class StatisticsEngine(Protocol):
@@ -54,20 +58,23 @@ def runner_of(beam_options: Sequence[str]) -> str:
 
 
 def pick(engine: str, beam_options: Sequence[str], rows: int | None,
-         warehouse: bool = False) -> str:
-    """`auto` -> local, beam or (`warehouse`: the source is BigQuery) warehouse. Pure."""
+         warehouse: bool = False, local_files: bool = False) -> str:
+    """`auto` -> warehouse (`warehouse`: the rows are in BigQuery), beam, fast (`local_files`)
+    or local. Pure, so the rule is tested without data."""
     if engine != "auto":
         return engine
     if warehouse and rows is not None and rows > AUTO_WAREHOUSE_ROWS:
         return "warehouse"
     remote = runner_of(beam_options).lower() not in ("directrunner", "direct", "prismrunner")
-    return "beam" if remote and rows is not None and rows > AUTO_BEAM_ROWS else "local"
+    if remote and rows is not None and rows > AUTO_BEAM_ROWS:
+        return "beam"
+    return "fast" if local_files else "local"
 
 
 def build_engine(engine: str, beam_options: Sequence[str], plan: SourcePlan) -> StatisticsEngine:
     """The engine a run uses, picked from the run's plan. Imports Beam only when it runs."""
     rows = plan.estimated_rows
-    chosen = pick(engine, beam_options, rows, plan.in_warehouse)
+    chosen = pick(engine, beam_options, rows, plan.in_warehouse, local_files=bool(plan.parts))
     log.debug("engine %s -> %s (estimated rows: %s)", engine, chosen, rows)
     if chosen == "warehouse":
         from validator.engines.warehouse import WarehouseEngine
@@ -77,6 +84,10 @@ def build_engine(engine: str, beam_options: Sequence[str], plan: SourcePlan) -> 
         from validator.engines.beam import BeamEngine
 
         return BeamEngine(tuple(beam_options))
+    if chosen == "fast":
+        from validator.engines.fast import FastEngine
+
+        return FastEngine()
     from validator.engines.local import LocalEngine
 
     return LocalEngine()

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import multiprocessing as mp
-import os
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -27,15 +23,21 @@ import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.engines.progress import Progress
-from validator.errors import ConfigError, DataError, DqvError
+from validator.engines.workers import (
+    count_files,
+    default_min_parallel_rows,
+    default_workers,
+    process_context,
+    run_workers,
+    split_plan,
+)
+from validator.errors import DqvError
 from validator.sources.base import ReadStats, Shard, Source, SourcePlan
 from validator.stats import accumulate as stats_lib
-from validator.stats.convert import MAX_EXAMPLES, BatchConverter, InvalidValues
+from validator.stats.convert import BatchConverter, InvalidValues
+from validator.stats.invalid import merge_invalid as merge_invalid  # beam.py, tests use it here
 
 log = logging.getLogger("dqv")
-# Below this many rows, forking workers costs more than it saves (env DQV_PARALLEL_MIN_ROWS).
-SMALL_ROWS = 100_000
-_POLL_S = 0.5
 
 
 @dataclasses.dataclass
@@ -45,15 +47,6 @@ class _Partial:
     accumulators: list[Any]
     invalid: dict[str, InvalidValues]
     read: ReadStats
-
-
-def merge_invalid(into: dict[str, InvalidValues], other: dict[str, InvalidValues]) -> None:
-    for name, values in other.items():
-        mine = into.setdefault(name, InvalidValues(values.expected))
-        mine.count += values.count
-        for example in values.examples:
-            if len(mine.examples) < MAX_EXAMPLES and example not in mine.examples:
-                mine.examples.append(example)
 
 
 def _fold(batches: Iterator[pa.RecordBatch], schema: schema_pb2.Schema,
@@ -83,24 +76,19 @@ def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any) -
 class LocalEngine:
     """Statistics on this machine; `workers` processes (default: one per core)."""
 
-    workers: int = dataclasses.field(default_factory=lambda: _env_int("DQV_LOCAL_WORKERS")
-                                     or os.cpu_count() or 1)
-    min_parallel_rows: int = dataclasses.field(
-        default_factory=lambda: _env_int("DQV_PARALLEL_MIN_ROWS", SMALL_ROWS))
+    workers: int = dataclasses.field(default_factory=default_workers)
+    min_parallel_rows: int = dataclasses.field(default_factory=default_min_parallel_rows)
     name: str = "local"
 
     def compute(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
-        rows = plan.estimated_rows
-        small = rows is not None and rows < self.min_parallel_rows
-        shards = source.split(plan, self.workers) if self.workers > 1 and not small else None
-        if not shards or len(shards) < 2:
+        shards = split_plan(source, plan, self.workers, self.min_parallel_rows)
+        if shards is None:
             read.extra["workers"] = 1
             return self._serial(source, plan, schema, read, progress)
         read.extra["workers"] = len(shards)
         statistics = self._parallel(shards, schema, read, progress)
-        read.uri, read.files = plan.uri, len(plan.files)
-        read.bytes_read = sum({p.file: p.size for p in plan.parts}.values())
+        count_files(read, plan)
         return statistics
 
     def _serial(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
@@ -115,20 +103,9 @@ class LocalEngine:
 
     def _parallel(self, shards: Sequence[Shard], schema: schema_pb2.Schema, read: ReadStats,
                   progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
-        context = _process_context()
-        results = context.Queue()
-        procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
-                 for i, shard in enumerate(shards)]
-        log.debug("local engine: %d workers", len(procs))
-        for proc in procs:
-            proc.start()
-        try:
-            partials = _collect(procs, results, progress)
-        finally:
-            for proc in procs:
-                if proc.is_alive():
-                    proc.terminate()
-                proc.join()
+        log.debug("local engine: %d workers", len(shards))
+        partials: list[_Partial] = run_workers(_worker, shards, (schema,), __name__, progress,
+                                               "local")
         accumulator = stats_lib.StatisticsAccumulator(schema)
         accumulator.merge(p.accumulators for p in partials)
         invalid: dict[str, InvalidValues] = {}
@@ -142,42 +119,5 @@ class LocalEngine:
 
 
 def _process_context() -> Any:
-    """fork when this process has one thread; a forkserver once others run (dqv serve's HTTP and
-    worker threads), because a lock another thread holds at fork time (logging, gRPC, TensorFlow)
-    stays locked forever in the child. The forkserver imports TFDV once, not per worker."""
-    if threading.active_count() == 1:
-        return mp.get_context("fork")
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def _env_int(name: str, default: int = 0) -> int:
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"environment variable {name}={text!r} is not a whole number") from None
-
-
-def _collect(procs: Sequence[Any], results: Any, progress: Progress) -> list[_Partial]:
-    partials: dict[int, _Partial] = {}
-    while len(partials) < len(procs):
-        try:
-            kind, index, payload = results.get(timeout=_POLL_S)
-        except queue.Empty:
-            dead = [i for i, p in enumerate(procs) if not p.is_alive() and i not in partials]
-            if dead and results.empty():
-                code = procs[dead[0]].exitcode
-                raise DataError(f"a statistics worker stopped (exit code {code}) before it "
-                                "finished; rerun with engine: local and --verbose") from None
-            continue
-        if kind == "progress":
-            progress.update(payload)
-        elif kind == "error":
-            raise DataError(payload)
-        else:
-            partials[index] = payload
-    return [partials[i] for i in sorted(partials)]
+    """The start method for workers (validator.engines.workers); a forkserver preloads TFDV."""
+    return process_context(__name__)

@@ -95,10 +95,8 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     # The history is read once, before anything else can change it: earlier runs only.
     result.history = tuple(r for r in store.runs(job.name) if r.run_id != record.run_id)
     schema = result.schema = load_schema(job.schema_path)
-    # Imported here: TensorFlow loads only once a run really starts.
     from validator.engines import build_engine
     from validator.engines.progress import Progress
-    from validator.validation.validate import Context, validate
 
     _timed(record, "load", t0)
     baseline = baselines.resolve_baseline(job, record, store, result.history)
@@ -122,6 +120,10 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.source_details.update({"files": read.files, **read.extra})
 
     t0 = time.monotonic()
+    # Imported here: TensorFlow (TFDV's validation) loads only once statistics exist; the fast
+    # engine computes them without it.
+    from validator.validation.validate import Context, validate
+
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
                        context=Context(environment=job.environment, waivers=job.waivers, as_of=ds))
     _timed(record, "validate", t0)

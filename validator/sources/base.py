@@ -49,6 +49,7 @@ class SourcePlan:
     parts: tuple[FilePart, ...] = ()  # local files and row groups; empty for a warehouse table
     estimated_rows: int | None = None  # when known (Parquet footers, or asked for), else None
     in_warehouse: bool = False  # the rows live where statistics can be computed (engine: warehouse)
+    dictionary_columns: tuple[str, ...] = ()  # text columns to read as Arrow dictionaries (a hint)
 
     @property
     def files(self) -> tuple[str, ...]:

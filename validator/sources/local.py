@@ -119,7 +119,7 @@ class LocalFileSource:
 
         for part in merge_parts(plan.parts):
             stats.bytes_read += part.size
-            for batch in self._read_part(part):
+            for batch in self._read_part(part, plan.dictionary_columns):
                 if self.config.partition and self.config.partition.column and ds is not None:
                     batch = _rows_of_day(batch, self.config.partition.column, ds, part.file)
                 if self.config.columns:
@@ -127,13 +127,15 @@ class LocalFileSource:
                 stats.rows += batch.num_rows
                 yield batch
 
-    def _read_part(self, part: FilePart) -> Iterator[pa.RecordBatch]:
+    def _read_part(self, part: FilePart, dictionary: tuple[str, ...] = ()
+                   ) -> Iterator[pa.RecordBatch]:
         file = part.file
         fmt = self.format_of(file)
         try:
             if fmt == "parquet":
                 # The footer from the plan: each file's footer is parsed once per run.
-                parquet = pq.ParquetFile(file, metadata=part.metadata)
+                parquet = pq.ParquetFile(file, metadata=part.metadata,
+                                         read_dictionary=list(dictionary) or None)
                 groups = None if part.row_groups is None else list(part.row_groups)
                 yield from parquet.iter_batches(batch_size=self.config.batch_rows, row_groups=groups)
             else:

@@ -25,6 +25,7 @@ class LocalShard:
     source: LocalFileSource
     ds: dt.date | None
     parts: tuple[FilePart, ...]
+    dictionary: tuple[str, ...] = ()  # text columns read as Arrow dictionaries (the plan's hint)
 
     @property
     def rows(self) -> int:
@@ -32,7 +33,7 @@ class LocalShard:
 
     def read(self, stats: ReadStats) -> Iterator[pa.RecordBatch]:
         plan = SourcePlan(ds=self.ds, uri=self.source.uri(self.ds), parts=self.parts,
-                          estimated_rows=self.rows)
+                          estimated_rows=self.rows, dictionary_columns=self.dictionary)
         yield from self.source.read(self.ds, stats, plan)
 
 
@@ -57,7 +58,8 @@ def split_local(source: LocalFileSource, plan: SourcePlan, n: int) -> list[Local
         index = min(count - 1, done * count // total)
         buckets[index].append(part)
         done += max(part.rows, 1)
-    return [LocalShard(source, plan.ds, tuple(merge_parts(b))) for b in buckets if b]
+    return [LocalShard(source, plan.ds, tuple(merge_parts(b)), plan.dictionary_columns)
+            for b in buckets if b]
 
 
 def merge_parts(parts: Sequence[FilePart]) -> list[FilePart]:

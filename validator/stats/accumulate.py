@@ -17,16 +17,22 @@ from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.errors import DataError
 from validator.stats import STATS_FILE as STATS_FILE
-from validator.stats.convert import InvalidValues
+from validator.stats.invalid import (  # defined once, TF-free; re-exported for readers here
+    INVALID_COUNT as INVALID_COUNT,
+)
+from validator.stats.invalid import (
+    INVALID_EXAMPLES as INVALID_EXAMPLES,
+)
+from validator.stats.invalid import (
+    INVALID_EXPECTED as INVALID_EXPECTED,
+)
+from validator.stats.invalid import (
+    attach_invalid_values as attach_invalid_values,
+)
 from validator.stats.tfdv_runtime import import_tfdv
-from validator.stats.view import feature_name
 
 tfdv = import_tfdv()
 from tensorflow_data_validation.statistics import stats_impl  # noqa: E402  (after the quiet import)
-
-INVALID_COUNT = "dqv_invalid_values"
-INVALID_EXAMPLES = "dqv_invalid_examples"
-INVALID_EXPECTED = "dqv_expected_type"
 
 
 def stats_options(schema: schema_pb2.Schema) -> Any:
@@ -69,25 +75,6 @@ def compute_statistics(batches: Iterable[pa.RecordBatch], schema: schema_pb2.Sch
     for batch in batches:
         acc.add(batch)
     return acc.result()
-
-
-def attach_invalid_values(stats: statistics_pb2.DatasetFeatureStatisticsList,
-                          invalid: dict[str, InvalidValues]) -> None:
-    """Record values that did not parse as custom stats of their feature, so validation
-    (a pure function of the statistics) can report them."""
-    if not stats.datasets:
-        stats.datasets.add()
-    dataset = stats.datasets[0]
-    # Nested features (STRUCT children) are keyed parent.child, as BatchConverter names them.
-    by_name = {feature_name(f): f for f in dataset.features}
-    for name, values in sorted(invalid.items()):
-        feature = by_name.get(name)
-        if feature is None:
-            feature = dataset.features.add()
-            feature.path.step.extend(name.split("."))
-        feature.custom_stats.add(name=INVALID_COUNT, num=values.count)
-        feature.custom_stats.add(name=INVALID_EXPECTED, str=values.expected)
-        feature.custom_stats.add(name=INVALID_EXAMPLES, str=", ".join(repr(e) for e in values.examples))
 
 
 def num_examples(stats: statistics_pb2.DatasetFeatureStatisticsList) -> int:

@@ -42,7 +42,8 @@ def _compute(folder: pathlib.Path, beam_options: tuple[str, ...]) -> tuple[dict[
                              bytes_columns=frozenset(f.name for f in schema.feature))
     read = ReadStats()
     engine = BeamEngine(beam_options=beam_options, work_dir=folder)
-    stats = engine.compute(source, dt.date(2026, 11, 9), schema, read, Progress("t", enabled=False))
+    stats = engine.compute(source, source.plan(dt.date(2026, 11, 9)), schema, read,
+                           Progress("t", enabled=False))
     return json_format.MessageToDict(stats), read
 
 

@@ -22,74 +22,18 @@ import pyarrow as pa
 
 from validator.config.job import BigQuerySource
 from validator.errors import (
-    CostCapExceeded,
     DataError,
     DataNotFound,
-    InvalidQuery,
-    PermissionDenied,
     SourceUnavailable,
 )
 from validator.sources.base import ReadStats, Shard, SourcePlan
 from validator.sources.bigquery import sql as bq_sql
 from validator.sources.bigquery.clients import BigQueryClients, build_clients, endpoint_from, import_google
+from validator.sources.bigquery.errors import as_data_error, is_transient, one_line
 
 log = logging.getLogger("dqv")
 T = TypeVar("T")
 _DONE = object()
-
-
-def _one_line(err: BaseException) -> str:
-    text = getattr(err, "message", None) or str(err) or err.__class__.__name__
-    return " ".join(str(text).split())[:300]
-
-
-def _transient(err: BaseException) -> bool:
-    """Errors that mean 'not reachable right now' (worth a retry), not 'wrong request'."""
-    import requests
-    from google.api_core import exceptions as gexc
-    from google.auth.exceptions import TransportError
-
-    return isinstance(err, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                            gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.RetryError,
-                            gexc.TooManyRequests, gexc.InternalServerError, gexc.BadGateway,
-                            TransportError, ConnectionError, TimeoutError))
-
-
-def _reasons(err: BaseException) -> set[str]:
-    """The `reason` of each error BigQuery attached (e.g. bytesBilledLimitExceeded)."""
-    return {str(e.get("reason", "")) for e in getattr(err, "errors", None) or [] if isinstance(e, dict)}
-
-
-def as_data_error(err: BaseException, what: str, cap: int | None) -> BaseException:
-    """The DataError kind for a BigQuery client exception, by its type and BigQuery's reason
-    codes (never by its text). The cost-cap error only when a cap is set and BigQuery says it
-    was crossed."""
-    from google.api_core import exceptions as gexc
-
-    if isinstance(err, DataError):
-        return err
-    if isinstance(err, gexc.NotFound):
-        return DataNotFound(f"{what}: not found ({_one_line(err)}); check source.table, "
-                            "source.project and the dataset")
-    if isinstance(err, (gexc.Forbidden, gexc.Unauthorized, gexc.PermissionDenied)):
-        if cap is not None and "bytesBilledLimitExceeded" in _reasons(err):
-            return _cap_error(err, what)
-        return PermissionDenied(f"{what}: permission denied ({_one_line(err)}); the credentials "
-                                "need roles bigquery.dataViewer, bigquery.readSessionUser and "
-                                "(for queries) bigquery.jobUser")
-    if isinstance(err, (gexc.BadRequest, gexc.InvalidArgument)):
-        if cap is not None and "bytesBilledLimitExceeded" in _reasons(err):
-            return _cap_error(err, what)
-        return InvalidQuery(f"{what}: BigQuery rejected it ({_one_line(err)}); check "
-                            "source.query, source.row_filter and source.columns")
-    if isinstance(err, gexc.GoogleAPICallError):
-        return DataError(f"{what}: {_one_line(err)}")
-    return err
-
-
-def _cap_error(err: BaseException, what: str) -> CostCapExceeded:
-    return CostCapExceeded(f"{what}: stopped by source.maximum_bytes_billed ({_one_line(err)}); "
-                           "raise the cap or narrow the query")
 
 
 class BigQueryTableSource:
@@ -123,15 +67,15 @@ class BigQueryTableSource:
             try:
                 return call()
             except Exception as err:
-                if not _transient(err):
+                if not is_transient(err):
                     raise self._as_data_error(err, what) from None
                 if attempt == attempts:
                     raise SourceUnavailable(
                         f"BigQuery unreachable at {self.clients.where}: {what} failed {attempts} "
-                        f"time(s) (last error: {_one_line(err)}); check that the server is up, "
+                        f"time(s) (last error: {one_line(err)}); check that the server is up, "
                         "source.endpoint / DQV_BIGQUERY_ENDPOINT and the network") from None
                 log.warning("BigQuery at %s unreachable (%s); retry %d of %d in %.1f s",
-                            self.clients.where, _one_line(err)[:120], attempt, attempts - 1, delay)
+                            self.clients.where, one_line(err)[:120], attempt, attempts - 1, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
         raise AssertionError("unreachable")
@@ -390,9 +334,9 @@ class BigQueryTableSource:
                     finished += 1
                     continue
                 if isinstance(item, BaseException):
-                    if _transient(item):
+                    if is_transient(item):
                         raise DataError(f"BigQuery at {self.clients.where} stopped answering while "
-                                        f"reading ({_one_line(item)}); run the job again") from None
+                                        f"reading ({one_line(item)}); run the job again") from None
                     raise self._as_data_error(item, "reading a Storage Read stream") from None
                 batch, nbytes = item
                 stats.rows += batch.num_rows
