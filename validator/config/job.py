@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from validator.config.schedule import ScheduleConfig
 from validator.config.yaml_loader import parse_model
 from validator.core.policy import SeverityConfig, SeverityRule, StrictModel, Waiver
+from validator.core.suggest import did_you_mean
 from validator.errors import ConfigError
 
 __all__ = ["SeverityConfig", "SeverityRule", "StrictModel", "Waiver"]  # re-exported for job files
@@ -263,8 +264,9 @@ def find_job(ref: str, project_dir: pathlib.Path) -> pathlib.Path:
         return as_path
     candidate = project_dir / "jobs" / f"{ref}.yaml"
     if not candidate.is_file():
-        known = ", ".join(sorted(p.stem for p in (project_dir / "jobs").glob("*.yaml"))) or "none"
-        raise ConfigError(f"no job named '{ref}' in {project_dir / 'jobs'} (known: {known})")
+        names = sorted(p.stem for p in (project_dir / "jobs").glob("*.yaml"))
+        raise ConfigError(f"no job named '{ref}' in {project_dir / 'jobs'}"
+                          f"{did_you_mean(ref, names)} (known: {', '.join(names) or 'none'})")
     return candidate
 
 
