@@ -128,7 +128,7 @@ def cmd_stop(folder: pathlib.Path) -> int:
             time.sleep(0.1)
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
-    state_file.unlink()
+    state_file.unlink(missing_ok=True)  # a foreground sandbox removes it itself
     print(f"bq-sandbox: stopped (pid {pid})")
     return 0
 
