@@ -1,6 +1,6 @@
 """Job files (`jobs/<name>.yaml`) parsed into typed models.
 
-Every field is documented in the README under "Job files". Relative paths in a job file
+Every field is documented in docs/job-file.md. Relative paths in a job file
 are resolved against the project directory: the directory that holds `jobs/`.
 """
 
@@ -83,7 +83,7 @@ class BigQueryPartition(StrictModel):
 
 class BigQuerySource(StrictModel):
     """A BigQuery table (or one date partition of it) or a query, read through the Storage
-    Read API in Arrow (README "BigQuery")."""
+    Read API in Arrow (docs/bigquery.md)."""
 
     kind: Literal["bigquery"]
     project: str | None = Field(None, description="billing project; default GOOGLE_CLOUD_PROJECT "
@@ -163,7 +163,7 @@ _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class MetricsConfig(StrictModel):
-    """Prometheus metrics of the job's runs, pushed to a Pushgateway (README "Metrics")."""
+    """Prometheus metrics of the job's runs, pushed to a Pushgateway (docs/metrics-and-alerts.md)."""
 
     pushgateway_url: str | None = Field(None, description="overrides env DQV_PUSHGATEWAY_URL")
     strict: bool = Field(False, description="a failed push makes a passing run exit 2")
@@ -203,7 +203,7 @@ class Job(StrictModel):
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
-    # Statistics engine (README "Engines"): local processes, or an Apache Beam pipeline.
+    # Statistics engine (docs/engines-and-benchmarks.md): local processes, or an Apache Beam pipeline.
     engine: Literal["auto", "local", "beam"] = "auto"
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
