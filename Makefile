@@ -1,5 +1,6 @@
 # dqv: two commands do everything on a fresh machine with Python 3.11:
-#   make demo   install, then run the sample job day by day and show what it finds
+#   make demo   install, then run the sample job day by day and show what it finds, from local
+#               files and from BigQuery (a local sandbox), side by side
 #   make test   install, start the services the tests need, run the whole suite
 PY ?= python3.11
 VENV := .venv
