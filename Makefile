@@ -1,5 +1,6 @@
 # dqv: two commands do everything on a fresh machine with Python 3.11:
-#   make demo   install, then run the sample job day by day and show what it finds
+#   make demo   install, then run the sample job day by day and show what it finds, from local
+#               files and from BigQuery (a local sandbox), side by side
 #   make test   install, start the services the tests need, run the whole suite
 PY ?= python3.11
 VENV := .venv
@@ -7,7 +8,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_ROOT ?= dqv-artifacts/demo
 
-.PHONY: bq-emulator airflow-venv kfp-venv install system-deps demo test test-fast lint bench clean
+.PHONY: bq-emulator bq-sandbox bq-sandbox-stop airflow-venv kfp-venv install system-deps demo test \
+	test-fast lint bench wheel constraints clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +23,7 @@ install: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-demo: install
+demo: install bq-emulator
 	rm -rf $(DEMO_ROOT)
 	$(BIN)/dqv validate-config
 	@# exit 1 means blocked days were found, which is the point of the demo; 2 would be a failure
@@ -31,6 +33,23 @@ demo: install
 	$(BIN)/dqv history training_events --artifact-root $(DEMO_ROOT)
 	@echo
 	@echo "Artifacts (statistics, anomalies, run.json per run) are in $(DEMO_ROOT)/"
+	@echo
+	@# The same days from BigQuery (the sandbox below, real clients, Storage Read API), side by
+	@# side with the local verdicts; the sandbox is stopped at the end.
+	$(BIN)/python scripts/bq-sandbox.py demo --dir $(DEMO_ROOT)/bq-sandbox --local-root $(DEMO_ROOT)
+
+# A local BigQuery with the sample days loaded, to try `dqv init --bigquery` on (docs/bigquery.md).
+bq-sandbox: install bq-emulator
+	$(BIN)/python scripts/bq-sandbox.py start
+
+bq-sandbox-stop:
+	$(BIN)/python scripts/bq-sandbox.py stop
+
+# The wheel to install dqv into your own project (offline: no isolated build env, no deps).
+wheel: install
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+		--wheel-dir dist .
+	@ls dist/*.whl
 
 # The local BigQuery emulator (own virtualenv, Python 3.13) the BigQuery tests start.
 bq-emulator:

@@ -1,6 +1,6 @@
 """dqv: the data-quality gate for ML training data.
 
-The public API (docs/architecture.md, README "Python API"):
+The public API (docs/architecture.md, docs/gate-and-waivers.md "Python API"):
 
     import validator
     verdict = validator.check("training_events", "2026-11-05")

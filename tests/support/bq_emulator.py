@@ -77,7 +77,10 @@ def _wait_ready(emulator: Emulator, timeout_s: float) -> None:
     raise RuntimeError(f"local-bigquery did not answer at {url}; see {emulator.log}")
 
 
-def start(workdir: pathlib.Path, project: str, timeout_s: float = 60) -> Emulator:
+def start(workdir: pathlib.Path, project: str, timeout_s: float = 60, *,
+          detach: bool = False) -> Emulator:
+    """`detach`: its own session, so it outlives the caller (scripts/bq-sandbox.py, which
+    saves the PID and stops it by that PID); tests leave it attached."""
     if not installed():
         raise RuntimeError(f"the BigQuery emulator is not installed in {EMULATOR_VENV}; run "
                            f"`bash {INSTALL_SCRIPT.relative_to(REPO)}` (make test does)")
@@ -96,7 +99,7 @@ def start(workdir: pathlib.Path, project: str, timeout_s: float = 60) -> Emulato
             [str(EMULATOR_VENV / "bin" / "local-bigquery"), "serve", "--host", "127.0.0.1",
              "--port", str(rest_port), "--grpc-port", str(grpc_port), "--project", project,
              "--data-dir", str(workdir / "data")],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=workdir)
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=workdir, start_new_session=detach)
     emulator = Emulator(f"http://127.0.0.1:{rest_port}", f"127.0.0.1:{grpc_port}", process, log,
                         project)
     try:

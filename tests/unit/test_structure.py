@@ -14,6 +14,8 @@ import zipfile
 
 import pytest
 
+from tests.support.wheel import build_wheel
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "validator"
 MAX_MODULE_LINES = 400
@@ -53,20 +55,7 @@ def test_modules_are_small_and_functions_take_few_parameters() -> None:
 
 
 def test_the_wheel_ships_the_product_only(tmp_path: pathlib.Path) -> None:
-    # Offline: the build uses the setuptools of this virtualenv (no isolated build env), on a
-    # copy of what git tracks, so the checkout gets no build/ folder.
-    src = tmp_path / "src"
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
-                             ).stdout.decode().split("\0")
-    for name in filter(None, tracked):
-        if (REPO / name).is_file():
-            (src / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, src / name)
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                           "--disable-pip-version-check", "-q", "-w", str(tmp_path), str(src)],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    (wheel,) = tmp_path.glob("dqv-*.whl")
+    wheel = build_wheel(tmp_path)  # offline, from a copy of what git tracks
     names = zipfile.ZipFile(wheel).namelist()
     modules = [n for n in names if n.endswith(".py")]
     assert modules and all(n.startswith("validator/") for n in modules)

@@ -2,6 +2,7 @@
 commands that need them, so `dqv --help` and config checks answer at once.
 
 Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or a usage/config error.
+What `--help` says beyond the arguments (descriptions, examples, exit codes) is in helptext.py.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from validator import __version__
+from validator.cli import helptext
 from validator.errors import ConfigError, DqvError
 
 log = logging.getLogger("dqv")
 EXIT_USAGE = 2
+LIBRARY_LOGGERS = ("slack_sdk", "urllib3", "google", "apache_beam", "absl", "tensorflow")
 
 
 def _date(text: str) -> dt.date:
@@ -45,22 +48,22 @@ def _engine_args(parser: argparse.ArgumentParser) -> None:
     from validator.config.job import engine_names
 
     parser.add_argument("--engine", choices=engine_names(),
-                        help="statistics engine; overrides the job's 'engine' (README \"Engines\")")
+                        help="statistics engine; overrides the job's 'engine' "
+                             "(docs/engines-and-benchmarks.md)")
     parser.add_argument("--beam-option", action="append", default=[], metavar="OPTION",
                         help="a Beam pipeline option for engine beam, e.g. --beam-option="
                              "--runner=DataflowRunner (repeatable; after the job's beam_options)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dqv", description="dqv: the data-quality gate for ML training data.",
-        epilog="Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or bad config.")
+    parser = helptext.HelpfulParser(prog="dqv")
     parser.add_argument("--version", action="version", version=f"dqv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="validate one partition of a job's data")
     run.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD")
+    run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD; required for "
+                     "partitioned jobs (a partition block, {ds} in a path or table, @ds in a query)")
     run.add_argument("--json", action="store_true", help="print the run record as JSON")
     _common(run)
     _engine_args(run)
@@ -76,14 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="propose or compare schemas from data")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
     infer = schema_sub.add_parser("infer", help="propose a schema from a partition (tfdv.infer_schema)")
-    infer.add_argument("job")
-    infer.add_argument("--ds", type=_date)
+    infer.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
+    infer.add_argument("--ds", type=_date, help="the partition to learn from, YYYY-MM-DD "
+                                                "(required for partitioned jobs)")
     infer.add_argument("--write", action="store_true", help="write it to the job's schema path")
     _common(infer)
     diff = schema_sub.add_parser("diff", help="what the data suggests that the curated schema does not say")
-    diff.add_argument("job")
-    diff.add_argument("--ds", type=_date)
-    diff.add_argument("--json", action="store_true")
+    diff.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
+    diff.add_argument("--ds", type=_date, help="the partition to compare, YYYY-MM-DD "
+                                               "(required for partitioned jobs)")
+    diff.add_argument("--json", action="store_true", help="print the suggestions as JSON")
     _common(diff)
 
     gate = sub.add_parser("gate", help="may I train on this ds? answer from history or run now")
@@ -104,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "interrupted (default 60)")
     _common(serve)
 
-    alerts = sub.add_parser("alerts", help="Slack alerts (README \"Slack notifications\")")
+    alerts = sub.add_parser("alerts", help="Slack alerts (docs/slack.md)")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
     _common(alerts_sub.add_parser("flush", help="deliver the Slack alerts waiting in the outbox, in order"))
 
@@ -141,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
     check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
     _common(check)
+    from validator.cli import init
+
+    init.add_parser(sub, _common, _date)
+    helptext.decorate(parser)
     return parser
 
 
@@ -151,6 +160,12 @@ def _setup_logging(args: argparse.Namespace) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
+    # Libraries speak only through -v: without it their lines (slack_sdk's own ERROR on an
+    # unreachable Slack, urllib3 retries, google-auth, Beam) never precede dqv's own message.
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.CRITICAL + 1)
+    if args.verbose and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr)
 
 
 def artifact_root(args: argparse.Namespace) -> pathlib.Path:
@@ -297,7 +312,14 @@ def cmd_report(args: argparse.Namespace) -> int:
         out=args.out, slack_channel=args.slack, report_url=args.report_url))
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from validator.cli.init import cmd_init as init
+
+    return init(args)
+
+
 COMMANDS = {
+    "init": cmd_init,
     "run": cmd_run,
     "backfill": cmd_backfill,
     "schema": cmd_schema,

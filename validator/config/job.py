@@ -1,6 +1,6 @@
 """Job files (`jobs/<name>.yaml`) parsed into typed models.
 
-Every field is documented in the README under "Job files". Relative paths in a job file
+Every field is documented in docs/job-file.md. Relative paths in a job file
 are resolved against the project directory: the directory that holds `jobs/`.
 """
 
@@ -17,6 +17,7 @@ from validator.config.schedule import ScheduleConfig
 from validator.config.yaml_loader import parse_model
 from validator.core.monitor_settings import MonitorsConfig
 from validator.core.policy import SeverityConfig, SeverityRule, StrictModel, Waiver
+from validator.core.suggest import did_you_mean
 from validator.errors import ConfigError
 
 __all__ = ["SeverityConfig", "SeverityRule", "StrictModel", "Waiver"]  # re-exported for job files
@@ -84,7 +85,7 @@ class BigQueryPartition(StrictModel):
 
 class BigQuerySource(StrictModel):
     """A BigQuery table (or one date partition of it) or a query, read through the Storage
-    Read API in Arrow (README "BigQuery")."""
+    Read API in Arrow (docs/bigquery.md)."""
 
     kind: Literal["bigquery"]
     project: str | None = Field(None, description="billing project; default GOOGLE_CLOUD_PROJECT "
@@ -164,7 +165,7 @@ _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class MetricsConfig(StrictModel):
-    """Prometheus metrics of the job's runs, pushed to a Pushgateway (README "Metrics")."""
+    """Prometheus metrics of the job's runs, pushed to a Pushgateway (docs/metrics-and-alerts.md)."""
 
     pushgateway_url: str | None = Field(None, description="overrides env DQV_PUSHGATEWAY_URL")
     strict: bool = Field(False, description="a failed push makes a passing run exit 2")
@@ -204,7 +205,8 @@ class Job(StrictModel):
     severity: SeverityConfig = Field(default_factory=SeverityConfig)
     waivers: list[Waiver] = Field(default_factory=list)
     schedule: ScheduleConfig | None = None
-    # Statistics engine (README "Engines"): local processes, or an Apache Beam pipeline.
+    # Statistics engine (docs/engines-and-benchmarks.md): local processes, an Apache Beam
+    # pipeline, or BigQuery itself.
     engine: Literal["auto", "fast", "local", "beam", "warehouse"] = "auto"
     beam_options: list[str] = Field(default_factory=list,
                                     description="pipeline options, e.g. --runner=DataflowRunner")
@@ -267,8 +269,9 @@ def find_job(ref: str, project_dir: pathlib.Path) -> pathlib.Path:
         return as_path
     candidate = project_dir / "jobs" / f"{ref}.yaml"
     if not candidate.is_file():
-        known = ", ".join(sorted(p.stem for p in (project_dir / "jobs").glob("*.yaml"))) or "none"
-        raise ConfigError(f"no job named '{ref}' in {project_dir / 'jobs'} (known: {known})")
+        names = sorted(p.stem for p in (project_dir / "jobs").glob("*.yaml"))
+        raise ConfigError(f"no job named '{ref}' in {project_dir / 'jobs'}"
+                          f"{did_you_mean(ref, names)} (known: {', '.join(names) or 'none'})")
     return candidate
 
 

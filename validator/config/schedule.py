@@ -93,7 +93,7 @@ def recent_scheduled_ds(schedule: ScheduleConfig, now: dt.datetime, count: int) 
 
 
 class ScheduleConfig(StrictModel):
-    """When `dqv serve` runs the job (README "dqv serve")."""
+    """When `dqv serve` runs the job (docs/serve.md)."""
 
     cron: str = Field(description="5 fields (min hour dom mon dow) or 6 (sec min hour dom mon dow)")
     timezone: str = "UTC"

@@ -6,11 +6,14 @@ Shared by job files and alert routes: one loader, one error format.
 from __future__ import annotations
 
 import pathlib
+import types
+import typing
 from typing import Any, TypeVar
 
 import pydantic
 import yaml
 
+from validator.core.suggest import did_you_mean
 from validator.errors import ConfigError
 
 Loc = tuple[str | int, ...]
@@ -103,10 +106,53 @@ def _has(node: dict[Any, Any] | list[Any], part: Any) -> bool:
     return isinstance(part, int) and 0 <= part < len(node)
 
 
-def _message(error: Any) -> str:
+def _models_in(annotation: Any) -> list[type[pydantic.BaseModel]]:
+    """The models a field's annotation may hold (through Optional, unions and lists)."""
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, list, typing.Annotated):
+        return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+    return []
+
+
+def _fields_at(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names (as written in files) of the model that holds the last part of
+    pydantic's `loc`; [] when it cannot be told."""
+    current: list[type[pydantic.BaseModel]] = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # a list item: the same models
+        tagged = [m for m in current if _tag(m) == part]
+        if tagged:  # a discriminated union's tag in the loc: source.bigquery.…
+            current = tagged
+            continue
+        nxt: list[type[pydantic.BaseModel]] = []
+        for m in current:
+            for name, info in m.model_fields.items():
+                if part in (name, info.alias):
+                    nxt.extend(_models_in(info.annotation))
+        current = nxt
+    if len(current) != 1:
+        return []
+    return [info.alias or name for name, info in current[0].model_fields.items()
+            if not info.exclude]
+
+
+def _tag(model: type[pydantic.BaseModel]) -> Any:
+    field = model.model_fields.get("kind")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if len(args) == 1 else None
+
+
+def _message(error: Any, model: type[pydantic.BaseModel] | None = None) -> str:
     kind = error.get("type", "")
     if kind == "extra_forbidden":
-        return "unknown field; remove it or check its spelling (the README lists every field)"
+        loc = tuple(error.get("loc", ()))
+        fields = _fields_at(model, loc) if model is not None and loc else []
+        hint = did_you_mean(str(loc[-1]), fields) if fields else ""
+        return (f"unknown field{hint}; remove it or check its spelling (docs/job-file.md "
+                "lists every field)")
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
@@ -128,10 +174,12 @@ def parse_model(path: pathlib.Path, model: type[ModelT], *, context: dict[str, A
     try:
         return model.model_validate(data, context=context)
     except pydantic.ValidationError as err:
-        first = err.errors()[0]
+        errors = err.errors()
+        # A misspelt field also makes the right one "missing": the typo is the better lead.
+        first = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
         loc = _clean_loc(tuple(first["loc"]), data)
         if first.get("type") in ("union_tag_invalid", "union_tag_not_found"):
             # The problem is the discriminator field itself (source.kind), not the whole block.
             loc = _clean_loc((*first["loc"], str(first["ctx"]["discriminator"]).strip("'")), data)
-        raise ConfigError(_message(first), file=str(path), line=_line_for(loc, lines),
+        raise ConfigError(_message(first, model), file=str(path), line=_line_for(loc, lines),
                           field=_dotted(loc) or None) from None

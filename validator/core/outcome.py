@@ -27,7 +27,7 @@ class Outcome(enum.StrEnum):
 
     @property
     def exit_code(self) -> int:
-        """0 pass (warnings allowed), 1 blocked, 2 not evaluated. Documented in the README."""
+        """0 pass (warnings allowed), 1 blocked, 2 not evaluated. Documented in the README ("Exit codes")."""
         return EXIT_CODES[self]
 
     @property

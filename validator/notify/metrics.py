@@ -5,7 +5,7 @@ job and replaces it on each push), so none is a counter and none ends in `_total
 Label values are bounded: `feature` comes from the job's schema, `anomaly_type` from TFDV's
 `AnomalyInfo.Type` enum, `kind` from TFDV's drift/skew measurement enum, `severity` and
 `outcome` from dqv's own enums. Free-form values (data values, descriptions, paths) never
-become labels. Every metric and label is documented in the README under "Metrics".
+become labels. Every metric and label is documented in docs/metrics-and-alerts.md.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ class ReportRequest:
 
 
 def slack_client() -> Any:
-    """A WebClient configured like the Slack notifier's (README "Slack notifications"): token
+    """A WebClient configured like the Slack notifier's (docs/slack.md): token
     and base URL from the environment only, slack_sdk's retry handlers (429 honouring
     Retry-After, 5xx, connection errors)."""
     from validator.notify.slack.transport import TOKEN_ENV, SlackSettings, web_client

@@ -1,4 +1,4 @@
-"""The Python API for training pipelines (README "Python API").
+"""The Python API for training pipelines (docs/gate-and-waivers.md "Python API").
 
     from validator.run.api import check, require_pass
 

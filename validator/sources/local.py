@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from validator.config.job import LocalSource
+from validator.core.suggest import did_you_mean
 from validator.errors import DataError, DataNotFound
 from validator.sources.base import FilePart, ReadStats, Shard, SourcePlan
 
@@ -161,7 +162,8 @@ class LocalFileSource:
 
 def _rows_of_day(batch: pa.RecordBatch, column: str, ds: dt.date, file: str) -> pa.RecordBatch:
     if column not in batch.schema.names:
-        raise DataError(f"{file}: partition column '{column}' is not in the file; fix "
+        hint = did_you_mean(column, batch.schema.names)
+        raise DataError(f"{file}: partition column '{column}' is not in the file{hint}; fix "
                         "source.partition.column")
     values = batch.column(batch.schema.get_field_index(column))
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):

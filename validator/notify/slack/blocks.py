@@ -104,7 +104,7 @@ def finding_line(finding: dict[str, Any], limits: Limits = Limits()) -> str:
             line += f", threshold {_number(float(finding['threshold']))}"
         line += ")"
     waiver = finding.get("waiver")
-    if isinstance(waiver, dict):  # shown with the anomaly, active or expired (README "Waivers")
+    if isinstance(waiver, dict):  # shown with the anomaly, active or expired (docs/gate-and-waivers.md)
         state = "waiver EXPIRED" if waiver.get("expired") else "waived"
         line += (f" [{state} until {escape(str(waiver.get('until')), 20)} by "
                  f"{escape(str(waiver.get('owner')), 100)}: {escape(str(waiver.get('reason')), 200)}]")

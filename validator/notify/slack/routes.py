@@ -2,7 +2,7 @@
 
 Each finding goes to the first route that matches its job, severity and feature owner
 (feature owners come from `owners:`; a feature listed there by no team belongs to the
-job's `owner`). Every field is documented in the README under "Slack notifications".
+job's `owner`). Every field is documented in docs/slack.md.
 """
 
 from __future__ import annotations

@@ -23,9 +23,10 @@ def slack_observer(job: Job, artifact_root: pathlib.Path, run_store: RunStore | 
     """`run_store`: the run history the run already opened; threads and the outbox live in the
     same ML Metadata database and share its connection."""
     settings = settings or SlackSettings.from_env()
-    if not settings.configured:
-        return None
     path = routes_path(job.project_dir)
+    if not settings.configured:
+        _warn_unconfigured(job, path)
+        return None
     if not path.is_file():
         log.warning("slack: %s is set but %s does not exist; no Slack alerts",
                     TOKEN_ENV if settings.token else WEBHOOK_ENV, path)
@@ -50,6 +51,17 @@ def slack_observer(job: Job, artifact_root: pathlib.Path, run_store: RunStore | 
 
     return SlackNotifier(routes, settings, store=store, transport=lambda: build_transport(settings),
                          lock=lambda: outbox_lock(artifact_root))
+
+
+def _warn_unconfigured(job: Job, path: pathlib.Path) -> None:
+    """Routes without a credential: say so instead of staying silently off."""
+    try:
+        routed = path.is_file() and load_routes(path).is_routed(job.name)
+    except ConfigError:
+        routed = True  # a broken routes file means someone meant to route; validate-config says why
+    if routed:
+        log.warning("slack: %s routes job %s but neither %s nor %s is set; no Slack alerts",
+                    path, job.name, TOKEN_ENV, WEBHOOK_ENV)
 
 
 def outbox_lock(artifact_root: pathlib.Path) -> contextlib.AbstractContextManager[None]:

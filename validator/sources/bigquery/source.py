@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from validator.config.job import BigQuerySource
+from validator.core.suggest import did_you_mean
 from validator.errors import (
     DataError,
     DataNotFound,
@@ -126,8 +127,9 @@ class BigQueryTableSource:
             return bq_sql.partition_predicate(None, None, ds)
         field = next((f for f in meta.schema if f.name.lower() == (part.column or "").lower()), None)
         if field is None:
-            raise DataError(f"partition column '{part.column}' is not in table {table.dotted}; fix "
-                            "source.partition.column")
+            hint = did_you_mean(part.column or "", [f.name for f in meta.schema])
+            raise DataError(f"partition column '{part.column}' is not in table {table.dotted}"
+                            f"{hint}; fix source.partition.column")
         return bq_sql.partition_predicate(field.name, field.field_type, ds)
 
     def _run_query(self, ds: dt.date | None, stats: ReadStats) -> bq_sql.TableName:
@@ -279,7 +281,9 @@ class BigQueryTableSource:
         present = {f.name.lower(): f.name for f in meta.schema}
         chosen = [present[c.lower()] for c in self.config.columns if c.lower() in present]
         if not chosen:
-            raise DataError(f"none of source.columns is in {table.dotted}; fix source.columns")
+            hint = "".join(did_you_mean(c, present.values()) for c in self.config.columns)
+            raise DataError(f"none of source.columns is in {table.dotted}{hint}; fix "
+                            "source.columns")
         # Columns that are missing stay missing: validation reports them (SCHEMA_MISSING_COLUMN).
         return chosen
 

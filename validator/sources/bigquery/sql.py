@@ -87,7 +87,7 @@ def check_cost(estimate: int, cap: int | None, what: str) -> None:
 
 
 # What each BigQuery type arrives as through the Storage Read API (Arrow), and what TFDV
-# sees after validator.stats.convert (README "BigQuery: type mapping").
+# sees after validator.stats.convert (docs/bigquery.md "Type mapping").
 TYPE_MAPPING: dict[str, tuple[str, str]] = {
     "INT64": ("int64", "INT"),
     "FLOAT64": ("double", "FLOAT"),
