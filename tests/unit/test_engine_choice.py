@@ -14,9 +14,10 @@ def test_explicit_engine_wins() -> None:
 
 
 def test_auto_stays_local_unless_big_and_remote() -> None:
-    assert pick("auto", [], AUTO_BEAM_ROWS * 10) == "local"  # DirectRunner is slower than local
-    assert pick("auto", DATAFLOW, 1_000) == "local"
-    assert pick("auto", DATAFLOW, None) == "local"  # size unknown: do not launch a cluster
+    # On this machine auto means the fast core (issue 16: the fastest engine that fits).
+    assert pick("auto", [], AUTO_BEAM_ROWS * 10) == "fast"  # DirectRunner is slower than local
+    assert pick("auto", DATAFLOW, 1_000) == "fast"
+    assert pick("auto", DATAFLOW, None) == "fast"  # size unknown: do not launch a cluster
     assert pick("auto", DATAFLOW, AUTO_BEAM_ROWS + 1) == "beam"
     assert pick("auto", ["--runner", "FlinkRunner"], AUTO_BEAM_ROWS + 1) == "beam"
 

@@ -190,9 +190,9 @@ def test_cap_rule_on_a_dry_run_figure() -> None:
 
 def test_auto_picks_warehouse_for_large_bigquery_partitions() -> None:
     assert pick("auto", [], AUTO_WAREHOUSE_ROWS + 1, True) == "warehouse"
-    assert pick("auto", [], AUTO_WAREHOUSE_ROWS, True) == "local"
-    assert pick("auto", [], None, True) == "local"  # size unknown (a query): move the rows
-    assert pick("auto", [], AUTO_WAREHOUSE_ROWS * 100, False) == "local"  # not BigQuery
+    assert pick("auto", [], AUTO_WAREHOUSE_ROWS, True) == "fast"
+    assert pick("auto", [], None, True) == "fast"  # size unknown (a query): move the rows
+    assert pick("auto", [], AUTO_WAREHOUSE_ROWS * 100, False) == "fast"  # not BigQuery
     assert pick("auto", ["--runner=DataflowRunner"], AUTO_BEAM_ROWS + 1, True) == "warehouse"
     assert pick("warehouse", [], 10) == "warehouse"
 

@@ -9,8 +9,7 @@
     warehouse  BigQuery computes them with SQL generated from the schema (engines/warehouse.py)
     auto    warehouse for a BigQuery table partition of more than AUTO_WAREHOUSE_ROWS rows;
             beam when the partition is large (more than AUTO_BEAM_ROWS rows) and the pipeline
-            options name a runner other than the DirectRunner; otherwise fast for local files,
-            local for other sources
+            options name a runner other than the DirectRunner; otherwise fast
 
 Every engine returns the same thing: statistics with the unparseable-value counts attached,
 so validation cannot tell which engine ran. Engines compute from the run's plan
@@ -58,9 +57,10 @@ def runner_of(beam_options: Sequence[str]) -> str:
 
 
 def pick(engine: str, beam_options: Sequence[str], rows: int | None,
-         warehouse: bool = False, local_files: bool = False) -> str:
-    """`auto` -> warehouse (`warehouse`: the rows are in BigQuery), beam, fast (`local_files`)
-    or local. Pure, so the rule is tested without data."""
+         warehouse: bool = False) -> str:
+    """`auto` -> warehouse (`warehouse`: the rows are in BigQuery and many), beam, or fast (which
+    hands nested columns to TFDV's generators itself). Pure, so the rule is tested without
+    data."""
     if engine != "auto":
         return engine
     if warehouse and rows is not None and rows > AUTO_WAREHOUSE_ROWS:
@@ -68,13 +68,13 @@ def pick(engine: str, beam_options: Sequence[str], rows: int | None,
     remote = runner_of(beam_options).lower() not in ("directrunner", "direct", "prismrunner")
     if remote and rows is not None and rows > AUTO_BEAM_ROWS:
         return "beam"
-    return "fast" if local_files else "local"
+    return "fast"
 
 
 def build_engine(engine: str, beam_options: Sequence[str], plan: SourcePlan) -> StatisticsEngine:
     """The engine a run uses, picked from the run's plan. Imports Beam only when it runs."""
     rows = plan.estimated_rows
-    chosen = pick(engine, beam_options, rows, plan.in_warehouse, local_files=bool(plan.parts))
+    chosen = pick(engine, beam_options, rows, plan.in_warehouse)
     log.debug("engine %s -> %s (estimated rows: %s)", engine, chosen, rows)
     if chosen == "warehouse":
         from validator.engines.warehouse import WarehouseEngine

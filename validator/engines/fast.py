@@ -15,6 +15,7 @@ hands to the local engine (TFDV's generators) before reading, and says so in the
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from typing import Any
 
@@ -114,6 +115,24 @@ class FastEngine:
     min_parallel_rows: int = dataclasses.field(default_factory=default_min_parallel_rows)
     name: str = "fast"
 
+    def _serial(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
+                read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
+        batches = iter(source.read(plan.ds, read, plan))
+        first = next(batches, None)
+        # A source without footers (BigQuery) shows its columns' types with its first batch.
+        reason = _nested_in(first) if first is not None else None
+        if reason and first is not None:
+            log.info("fast engine: %s; computing with TFDV's generators (engine local)", reason)
+            read.extra["fast_fallback"] = reason
+            from validator.engines.local import fold_statistics
+
+            return fold_statistics(itertools.chain([first], batches), schema, read, progress)
+        core = FastStatistics(schema)
+        for batch in itertools.chain([first] if first is not None else [], batches):
+            core.add(batch)
+            progress.update(batch.num_rows, read.bytes_read - progress.bytes)
+        return _finish(core)
+
     def compute(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         reason = unsupported(schema) or _nested_columns(plan)
@@ -127,11 +146,7 @@ class FastEngine:
         shards = split_plan(source, plan, self.workers, self.min_parallel_rows)
         if shards is None:
             read.extra["workers"] = 1
-            core = FastStatistics(schema)
-            for batch in source.read(plan.ds, read, plan):
-                core.add(batch)
-                progress.update(batch.num_rows, read.bytes_read - progress.bytes)
-            return _finish(core)
+            return self._serial(source, plan, schema, read, progress)
         read.extra["workers"] = len(shards)
         log.debug("fast engine: %d workers", len(shards))
         # The source reads these text columns as Arrow dictionaries; the core counts codes.
@@ -148,6 +163,10 @@ class FastEngine:
             read.uri = read.uri or part.uri
         count_files(read, plan)
         return _finish(core)
+
+
+def _nested_in(batch: pa.RecordBatch) -> str | None:
+    return next((r for f in batch.schema if (r := unsupported_column(f)) is not None), None)
 
 
 def _finish(core: FastStatistics) -> statistics_pb2.DatasetFeatureStatisticsList:

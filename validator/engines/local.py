@@ -72,6 +72,19 @@ def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any) -
         results.put(("error", index, f"worker failed ({err.__class__.__name__}: {err})"))
 
 
+def fold_statistics(batches: Iterator[pa.RecordBatch], schema: schema_pb2.Schema, read: ReadStats,
+                    progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
+    """TFDV's statistics of batches read in this process (the fast engine hands over here when
+    a source's batches turn out to hold nested columns)."""
+    def tick(rows: int) -> None:
+        progress.update(rows, read.bytes_read - progress.bytes)
+
+    acc, converter = _fold(batches, schema, tick)
+    statistics = acc.result()
+    stats_lib.attach_invalid_values(statistics, converter.invalid_values())
+    return statistics
+
+
 @dataclasses.dataclass
 class LocalEngine:
     """Statistics on this machine; `workers` processes (default: one per core)."""
@@ -93,13 +106,7 @@ class LocalEngine:
 
     def _serial(self, source: Source, plan: SourcePlan, schema: schema_pb2.Schema,
                 read: ReadStats, progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
-        def tick(rows: int) -> None:
-            progress.update(rows, read.bytes_read - progress.bytes)
-
-        acc, converter = _fold(source.read(plan.ds, read, plan), schema, tick)
-        statistics = acc.result()
-        stats_lib.attach_invalid_values(statistics, converter.invalid_values())
-        return statistics
+        return fold_statistics(source.read(plan.ds, read, plan), schema, read, progress)
 
     def _parallel(self, shards: Sequence[Shard], schema: schema_pb2.Schema, read: ReadStats,
                   progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:

@@ -22,9 +22,9 @@ DATAFLOW = ["--runner=DataflowRunner"]
 
 
 def test_auto_picks_fast_for_local_files_and_beam_only_for_huge_remote_runs() -> None:
-    assert pick("auto", [], 2000, local_files=True) == "fast"
-    assert pick("auto", [], None, local_files=False) == "local"  # e.g. BigQuery
-    assert pick("auto", DATAFLOW, AUTO_BEAM_ROWS + 1, local_files=True) == "beam"
+    assert pick("auto", [], 2000) == "fast"
+    assert pick("auto", [], None) == "fast"  # e.g. a BigQuery partition of unknown size
+    assert pick("auto", DATAFLOW, AUTO_BEAM_ROWS + 1) == "beam"
     assert pick("fast", DATAFLOW, AUTO_BEAM_ROWS + 1) == "fast"  # asked for by name
 
 
