@@ -1,7 +1,8 @@
 """The `dqv` command line. Heavy modules (TensorFlow via TFDV) are imported inside the
 commands that need them, so `dqv --help` and config checks answer at once.
 
-Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or a usage/config error.
+Exit codes (validator/core/outcome.py): 0 pass (warnings allowed), 1 blocked, 2 not evaluated
+or a usage/config error (nothing ran), 3 not ready (no data for the ds yet).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from validator import __version__
+from validator.core.outcome import EXIT_CODES_HELP, EXIT_USAGE
 from validator.errors import ConfigError, DqvError
 
 log = logging.getLogger("dqv")
-EXIT_USAGE = 2
+DS_HELP = "the partition date: YYYY-MM-DD, today, yesterday or -N (N days ago), in the job's " \
+          "schedule timezone (UTC when none)"
 
 
 def _date(text: str) -> dt.date:
@@ -28,6 +31,33 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
+
+
+def _ds_text(text: str) -> str:
+    from validator.config.schedule import check_ds_text
+
+    try:
+        return check_ds_text(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _duration(text: str) -> dt.timedelta:
+    from validator.run.gate import parse_max_age
+
+    try:
+        return parse_max_age(text)
+    except ConfigError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a duration; write e.g. '90s', '5m', "
+                                         "'2h'") from None
+
+
+def _resolve_ds(text: str | None, tz: str) -> dt.date | None:
+    """--ds as a date; `today` is taken in `tz` (the job's schedule timezone, or UTC)."""
+    from validator.config.schedule import resolve_ds
+    from validator.core.record import utc_now
+
+    return resolve_ds(text, tz, utc_now()) if text is not None else None
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -52,18 +82,19 @@ def _engine_args(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dqv", description="dqv: the data-quality gate for ML training data.",
-        epilog="Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or bad config.")
+        epilog=EXIT_CODES_HELP)
     parser.add_argument("--version", action="version", version=f"dqv {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="validate one partition of a job's data")
+    run = sub.add_parser("run", help="validate one partition of a job's data", epilog=EXIT_CODES_HELP)
     run.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD")
+    run.add_argument("--ds", type=_ds_text, help=DS_HELP)
     run.add_argument("--json", action="store_true", help="print the run record as JSON")
     _common(run)
     _engine_args(run)
 
-    backfill = sub.add_parser("backfill", help="run a job for every day of a date range, in order")
+    backfill = sub.add_parser("backfill", help="run a job for every day of a date range, in order",
+                              epilog=EXIT_CODES_HELP)
     backfill.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
     backfill.add_argument("--start", type=_date, required=True, help="first ds, YYYY-MM-DD")
     backfill.add_argument("--end", type=_date, required=True, help="last ds (inclusive)")
@@ -75,18 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
     schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
     infer = schema_sub.add_parser("infer", help="propose a schema from a partition (tfdv.infer_schema)")
     infer.add_argument("job")
-    infer.add_argument("--ds", type=_date)
-    infer.add_argument("--write", action="store_true", help="write it to the job's schema path")
+    infer.add_argument("--ds", type=_ds_text, help=DS_HELP)
+    infer.add_argument("--write", action="store_true",
+                       help="write the draft to the job's schema path (prints the diff; an "
+                            "existing file is replaced only with --force)")
+    infer.add_argument("--force", action="store_true", help="with --write: replace an existing schema")
     _common(infer)
     diff = schema_sub.add_parser("diff", help="what the data suggests that the curated schema does not say")
     diff.add_argument("job")
-    diff.add_argument("--ds", type=_date)
+    diff.add_argument("--ds", type=_ds_text, help=DS_HELP)
     diff.add_argument("--json", action="store_true")
     _common(diff)
 
-    gate = sub.add_parser("gate", help="may I train on this ds? answer from history or run now")
+    gate = sub.add_parser("gate", help="may I train on this ds? answer from history or run now",
+                          epilog=EXIT_CODES_HELP + " With --wait, not ready is checked again "
+                                                   "every --poll until the wait ends.")
     gate.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    gate.add_argument("--ds", type=_date, required=True, help="the partition date, YYYY-MM-DD")
+    gate.add_argument("--ds", type=_ds_text, required=True, help=DS_HELP)
+    gate.add_argument("--wait", type=_duration, default=None, metavar="DURATION",
+                      help="while the data is not ready, check again for this long (e.g. 2h); "
+                           "then exit 3")
+    gate.add_argument("--poll", type=_duration, default=dt.timedelta(minutes=5), metavar="DURATION",
+                      help="with --wait: time between checks (default 5m)")
     gate.add_argument("--max-age", default=None,
                       help="answer from a run no older than this ('0', '30m', '6h', '2d'); "
                            "default: any finished evaluated run of the ds")
@@ -119,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(show)
 
     report = sub.add_parser("report", help="the day's data-quality report (HTML) and Slack digest")
-    report.add_argument("--date", type=_date, required=True, help="the day, YYYY-MM-DD")
+    report.add_argument("--date", type=_ds_text, default="yesterday",
+                        help="the day: YYYY-MM-DD, today, yesterday (default) or -N, in UTC")
     report.add_argument("--by", choices=("ds", "run_day"), default="ds",
                         help="match runs by their partition date (ds, default) or by the UTC "
                              "day they ran (run_day)")
@@ -160,12 +202,16 @@ def _load(args: argparse.Namespace) -> Any:
     return load_job(find_job(args.job, args.project_dir))
 
 
-def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
+def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any = None) -> int:
     from validator.cli import render
     from validator.run.session import RunSession, exit_code
     from validator.run.settings import RunSettings
 
-    job = _load(args)
+    job = job or _load(args)
+    from validator.run.preflight import check_ds
+
+    for day in days:  # before the run history is even opened
+        check_ds(job, day)
     settings = RunSettings(artifact_root=artifact_root(args), progress=not args.quiet,
                            engine=getattr(args, "engine", None),
                            beam_options=tuple(getattr(args, "beam_option", ())))
@@ -186,7 +232,8 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run_days(args, [args.ds])
+    job = _load(args)
+    return _run_days(args, [_resolve_ds(args.ds, job.timezone)], job)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -201,8 +248,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     job = _load(args)
     if args.schema_command == "infer":
-        return schema_tools.infer_command(job, args.ds, write=args.write)
-    return schema_tools.diff_command(job, args.ds, as_json=args.json)
+        return schema_tools.infer_command(job, _resolve_ds(args.ds, job.timezone), write=args.write,
+                                          force=args.force)
+    return schema_tools.diff_command(job, _resolve_ds(args.ds, job.timezone), as_json=args.json)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -261,9 +309,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from validator.run.api import GateOptions, check
 
     max_age = gate.parse_max_age(args.max_age) if args.max_age is not None else None
+    job = _load(args)
+    day = _resolve_ds(args.ds, job.timezone)
+    assert day is not None  # --ds is required
     options = GateOptions(project_dir=args.project_dir, artifact_root=artifact_root(args),
-                          max_age=max_age, progress=not args.quiet)
-    verdict = check(args.job, args.ds, options)
+                          max_age=max_age, progress=not args.quiet, wait=args.wait, poll=args.poll)
+    verdict = check(job, day, options)
     print(json.dumps(verdict.to_json(), indent=2, sort_keys=True) if args.json else gate.summary(verdict))
     return verdict.exit_code
 
@@ -281,7 +332,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from validator.report.command import ReportRequest, report_command
 
     return report_command(ReportRequest(
-        project_dir=args.project_dir, artifact_root=artifact_root(args), date=args.date, by=args.by,
+        project_dir=args.project_dir, artifact_root=artifact_root(args),
+        date=_resolve_ds(args.date, "UTC") or dt.date.today(), by=args.by,
         out=args.out, slack_channel=args.slack, report_url=args.report_url))
 
 

@@ -26,7 +26,8 @@ from validator.service.scheduler import JobScheduler
 from validator.service.state import ServiceState
 
 log = logging.getLogger("dqv")
-GATE_STATUS = {Outcome.PASS: 200, Outcome.WARN: 200, Outcome.BLOCK: 409, Outcome.NOT_EVALUATED: 503}
+GATE_STATUS = {Outcome.PASS: 200, Outcome.WARN: 200, Outcome.BLOCK: 409, Outcome.NOT_EVALUATED: 503,
+               Outcome.NOT_READY: 503}  # issue 13: not ready is 503 with Retry-After
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,8 +110,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http: " + format, *args)
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         # Served text holds data values: never sniff it into HTML, never load anything.
@@ -121,9 +125,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, data: Any) -> None:
+    def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
         self._send(status, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(),
-                   "application/json")
+                   "application/json", headers)
 
     def _authorized(self) -> bool:
         if not self.api.token:
@@ -214,7 +218,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._json(503, {"job": name, "ds": ds.isoformat(), "outcome": "not_evaluated",
                              "may_train": False, "error": str(err) or err.__class__.__name__})
             return
-        self._json(GATE_STATUS[verdict.outcome], verdict.to_json())
+        # issue 13: a not-ready answer says when to ask again (gate.retry_after).
+        retry = gate.retry_after(verdict)
+        self._json(GATE_STATUS[verdict.outcome], verdict.to_json(),
+                   {"Retry-After": str(retry)} if retry is not None else None)
 
 
 def make_server(host: str, port: int, api: Api) -> http.server.ThreadingHTTPServer:

@@ -94,7 +94,8 @@ def test_gate_over_http(service: Service) -> None:
 
     status, verdict = service.get("/gate/training_events?ds=2026-12-25")
     assert status == 503, verdict
-    assert verdict["outcome"] == "not_evaluated" and verdict["may_train"] is False
+    # Issue 13: a partition that has not landed is not_ready (503 with Retry-After).
+    assert verdict["outcome"] == "not_ready" and verdict["may_train"] is False
     assert "2026-12-25" in verdict["error"]
 
     assert service.get("/gate/nope?ds=2026-11-01")[0] == 404

@@ -93,6 +93,8 @@ class SlackNotifier:
         self._lock = lock  # one notifier at a time per store: no message goes out twice
 
     def run_finished(self, job: Job, result: RunResult) -> None:
+        if result.outcome is Outcome.NOT_READY:
+            return  # late data is not bad data: no page, no thread reply, no resolution
         if isinstance(self._routes, ConfigError):
             raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them, "
                                 "`dqv validate-config` checks them")
