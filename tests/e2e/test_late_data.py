@@ -161,3 +161,34 @@ def test_ds_today_yesterday_and_days_ago(project: pathlib.Path) -> None:
                       ("-3", today - dt.timedelta(days=3))):
         code, verdict = gate(project, {}, "--ds", text)
         assert (code, verdict["ds"]) == (3, day.isoformat())
+
+
+def _with_columns(project: pathlib.Path, columns: str) -> None:
+    job = project / "jobs" / "training_events.yaml"
+    job.write_text(job.read_text().replace("  format: parquet\n",
+                                           f"  format: parquet\n  columns: {columns}\n"))
+
+
+def test_a_columns_typo_is_one_line_with_the_closest_column(slack_standin: SlackStandin,
+                                                            project: pathlib.Path) -> None:
+    _with_columns(project, "[user_id, age, countr]")
+    proc = dqv("run", "training_events", "--ds", "2026-11-01", "--project-dir", str(project),
+               env=slack_env(slack_standin))
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "column 'countr' is not in the data; did you mean 'country'?" in line
+    assert "field 'source.columns'" in line
+    assert history(project) == [] and slack_standin.requests == []
+
+
+def test_a_column_subset_validates_only_the_selected_features(project: pathlib.Path) -> None:
+    _with_columns(project, "[user_id, age, country]")
+    proc = dqv("run", "training_events", "--ds", "2026-11-01", "--json", "--quiet",
+               "--project-dir", str(project))
+    record = json.loads(proc.stdout)
+    assert (proc.returncode, record["outcome"]) == (0, "pass"), record["findings"]
+    assert not any(f["anomaly_type"] == "SCHEMA_MISSING_COLUMN" for f in record["findings"])
+    not_selected = record["source_details"]["not_selected"]
+    assert "label" in not_selected and "age" not in not_selected and len(not_selected) == 12
+    shown = dqv("show", record["run_id"], "--project-dir", str(project), check_exit=0).stdout
+    assert "not selected (source.columns; not read, not validated): session_id, event_time" in shown
