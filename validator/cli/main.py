@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--start", type=_date, required=True, help="first ds, YYYY-MM-DD")
     backfill.add_argument("--end", type=_date, required=True, help="last ds (inclusive)")
     backfill.add_argument("--json", action="store_true", help="print the run records as JSON")
+    backfill.add_argument("--alerts", choices=("summary", "each"), default="summary",
+                          help="Slack: one summary at the end (default) or a message per day")
     _common(backfill)
     _engine_args(backfill)
 
@@ -204,7 +206,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any = None) -> int:
     from validator.cli import render
-    from validator.run.session import RunSession, exit_code
+    from validator.run.session import RunSession, exit_code, finish
     from validator.run.settings import RunSettings
 
     job = job or _load(args)
@@ -214,7 +216,8 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any
         check_ds(job, day)
     settings = RunSettings(artifact_root=artifact_root(args), progress=not args.quiet,
                            engine=getattr(args, "engine", None),
-                           beam_options=tuple(getattr(args, "beam_option", ())))
+                           beam_options=tuple(getattr(args, "beam_option", ())),
+                           slack_summary=getattr(args, "alerts", "each") == "summary")
     session = RunSession(settings)
     records = []
     for ds in days:
@@ -222,6 +225,7 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any
         records.append(result.record)
         if not args.json:
             print(render.run_summary(result.record), flush=True)
+    finish(session, job)
     if args.json:
         data = [r.to_json() for r in records]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True))

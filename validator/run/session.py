@@ -54,6 +54,21 @@ class RunSession:
                        source=source, observers=self.observers(job))
 
 
+def finish(session: RunSession, job: Job) -> None:
+    """Tell the job's observers that a series of runs ended (a backfill's Slack summary).
+    Delivery problems are logged, never change an exit code."""
+    import logging
+
+    for observer in session.observers(job):
+        done = getattr(observer, "finish", None)
+        if done is None:
+            continue
+        try:
+            done(job)
+        except Exception as err:
+            logging.getLogger("dqv").warning("%s: %s delivery failed: %s", job.name, observer.name, err)
+
+
 def exit_code(job: Job, records: Sequence[RunRecord]) -> int:
     """The worst outcome's exit code (2 when nothing ran), then strict metrics: a run whose
     metrics were not delivered does not exit 0."""
