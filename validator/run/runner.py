@@ -111,6 +111,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     # Imported here: TensorFlow loads only once a run really starts.
     from validator.engines import build_engine
     from validator.engines.progress import Progress
+    from validator.stats.accumulate import num_examples
     from validator.validation.validate import Context, validate
 
     _timed(record, "load", t0)
@@ -133,7 +134,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.rows = read.rows
     record.bytes_read = read.bytes_read
     record.source_details.update({"files": read.files, **read.extra})
-    if read.rows == 0 and ds is not None:
+    if ds is not None and read.rows == 0 and num_examples(statistics) == 0:
         raise DataNotFound(f"no rows for ds={ds.isoformat()} in {record.source_uri}: the "
                            "partition is empty (not landed yet?)")
     schema, not_selected = restrict_to(schema, job.source.columns)
