@@ -67,6 +67,20 @@ def test_absent_partition_is_not_ready_until_it_lands(
     assert slack_standin.requests == []
 
 
+def test_past_the_deadline_an_absent_partition_blocks_as_late_once(
+        bq_emulator: Emulator, slack_standin: SlackStandin, project: pathlib.Path,
+        run_dqv: Run) -> None:
+    _load_days(bq_emulator, dt.date(2026, 11, 1))
+    write_bq_job(project, "bq", {**partitioned_source(), "table": f"{DATASET}.{LATE_TABLE}"},
+                 expect_data_by="+6h")
+    env = {**bq_emulator.env, **slack_env(slack_standin)}
+    for _ in range(2):
+        code, verdict = _gate(run_dqv, project, env, "2026-11-03")
+        assert (code, verdict["outcome"]) == (1, "block")
+        assert [f["anomaly_type"] for f in verdict["blocking"]] == ["DATA_LATE"]
+    assert len(slack_standin.posts()) == 1
+
+
 Findings = set[tuple[str, str, str]]
 
 
