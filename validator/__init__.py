@@ -22,20 +22,21 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from validator.core.outcome import Outcome, Severity
     from validator.errors import ConfigError, DataError, DqvError
-    from validator.run.api import DataQualityBlocked, GateOptions, check, require_pass
+    from validator.run.api import DataNotReady, DataQualityBlocked, GateOptions, check, require_pass
     from validator.run.gate import GateVerdict
 
 # name -> module that defines it; loaded on first attribute access (PEP 562)
 _PUBLIC = {
     "check": "validator.run.api", "require_pass": "validator.run.api",
     "GateOptions": "validator.run.api", "DataQualityBlocked": "validator.run.api",
+    "DataNotReady": "validator.run.api",
     "GateVerdict": "validator.run.gate", "Outcome": "validator.core.outcome",
     "Severity": "validator.core.outcome", "DqvError": "validator.errors",
     "ConfigError": "validator.errors", "DataError": "validator.errors",
 }
 __all__ = [
-    "ConfigError", "DataError", "DataQualityBlocked", "DqvError", "GateOptions", "GateVerdict",
-    "Outcome", "Severity", "__version__", "check", "require_pass",
+    "ConfigError", "DataError", "DataNotReady", "DataQualityBlocked", "DqvError", "GateOptions",
+    "GateVerdict", "Outcome", "Severity", "__version__", "check", "require_pass",
 ]
 
 

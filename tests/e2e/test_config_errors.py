@@ -65,9 +65,12 @@ def test_malformed_schema_names_the_line(run_dqv: Any, tmp_project: pathlib.Path
 
 def test_missing_partition(run_dqv: Any, tmp_project: pathlib.Path) -> None:
     proc = _run(run_dqv, tmp_project, ds="2027-01-01")
-    line = _one_line_error(proc)
+    # Issue 13: late data, not a failed evaluation: not ready, exit 3, still one line.
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
     assert "no data for ds=2027-01-01" in line and "ds=2027-01-01" in line
-    assert "NOT_EVALUATED" in proc.stdout
+    assert "NOT_READY" in proc.stdout
 
 
 def test_failed_run_is_still_recorded(run_dqv: Any, tmp_project: pathlib.Path) -> None:
@@ -76,9 +79,10 @@ def test_failed_run_is_still_recorded(run_dqv: Any, tmp_project: pathlib.Path) -
     proc = run_dqv("run", "training_events", "--ds", "2027-01-01", "--json", "--quiet",
                    "--project-dir", str(tmp_project), "--artifact-root", str(tmp_project / "a"))
     record = json.loads(proc.stdout)
-    assert record["outcome"] == "not_evaluated" and "no data" in record["error"]
+    # Issue 13: a missing partition is recorded as not_ready, like any run.
+    assert record["outcome"] == "not_ready" and "no data" in record["error"]
     on_disk = json.loads((pathlib.Path(record["artifact_dir"]) / "run.json").read_text())
-    assert on_disk["outcome"] == "not_evaluated"
+    assert on_disk["outcome"] == "not_ready"
 
 
 def test_unknown_job_name(run_dqv: Any, tmp_project: pathlib.Path) -> None:

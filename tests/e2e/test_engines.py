@@ -86,5 +86,5 @@ def test_beam_engine_reports_a_missing_partition(split_project: pathlib.Path) ->
     proc = dqv("run", "training_events", "--ds", "2026-12-01", "--engine", "beam", "--quiet",
                "--project-dir", str(split_project), "--artifact-root",
                str(split_project / "artifacts-missing"), cwd=split_project)
-    assert proc.returncode == 2
+    assert proc.returncode == 3  # issue 13: a missing partition is not ready (exit 3)
     assert "no data for ds=2026-12-01" in proc.stderr + proc.stdout

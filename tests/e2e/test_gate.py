@@ -1,5 +1,5 @@
 """`dqv gate` through the CLI and the Python API on the sample data: pass, blocked, waived
-(warning, waiver shown), expired waiver (blocked again), missing data (exit 2), and an answer
+(warning, waiver shown), expired waiver (blocked again), missing data (not ready, exit 3), and an answer
 from the history unless it is older than --max-age."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import dqv
 from validator.core.outcome import Outcome
-from validator.run.api import DataQualityBlocked, GateOptions, check, require_pass
+from validator.run.api import DataNotReady, DataQualityBlocked, GateOptions, check, require_pass
 
 
 def _gate(project: pathlib.Path, ds: str, *extra: str) -> tuple[int, dict[str, Any]]:
@@ -106,13 +106,14 @@ def test_expired_waiver_blocks_again_and_is_reported(tmp_project: pathlib.Path) 
     assert "expired waiver: age INT_TYPE_BIG_INT ended 2026-11-07" in proc.stdout
 
 
-def test_missing_data_is_not_evaluated_and_fails_closed(tmp_project: pathlib.Path) -> None:
+def test_missing_data_is_not_ready_and_fails_closed(tmp_project: pathlib.Path) -> None:
+    # Issue 13: a missing partition is late data, not bad data: not_ready, exit 3.
     code, verdict = _gate(tmp_project, "2026-12-25")
-    assert (code, verdict["outcome"], verdict["may_train"]) == (2, "not_evaluated", False)
+    assert (code, verdict["outcome"], verdict["may_train"]) == (3, "not_ready", False)
     assert "2026-12-25" in verdict["error"]
-    # A not-evaluated run never answers from the history: the next gate runs again.
+    # A not-ready run never answers from the history: the next gate runs again.
     code, again = _gate(tmp_project, "2026-12-25")
-    assert (code, again["answered_from"]) == (2, "new_run")
+    assert (code, again["answered_from"]) == (3, "new_run")
     assert again["run_id"] != verdict["run_id"]
 
 
@@ -138,4 +139,6 @@ def test_python_api(tmp_project: pathlib.Path) -> None:
     assert "account_age_days:SCHEMA_MISSING_COLUMN" in str(blocked.value)
     with pytest.raises(DataQualityBlocked) as missing:
         require_pass("training_events", "2027-01-01", options)
-    assert missing.value.verdict.outcome is Outcome.NOT_EVALUATED
+    # Issue 13: no data yet is NOT_READY, raised as DataNotReady (a DataQualityBlocked).
+    assert missing.value.verdict.outcome is Outcome.NOT_READY
+    assert isinstance(missing.value, DataNotReady)

@@ -56,8 +56,10 @@ def run_day(ds: str, root: pathlib.Path, env: dict[str, str], *extra: str,
 
 def test_sample_days_post_one_alert_then_thread_replies_then_resolved(
         slack_standin: SlackStandin, tmp_path: pathlib.Path) -> None:
+    # Issue 13: a backfill posts one summary by default; `--alerts each` posts per day.
     proc = dqv("backfill", "training_events", "--start", "2026-11-01", "--end", "2026-11-11", "--json",
-               "--quiet", "--artifact-root", str(tmp_path), env=slack_env(slack_standin))
+               "--alerts", "each", "--quiet", "--artifact-root", str(tmp_path),
+               env=slack_env(slack_standin))
     records = json.loads(proc.stdout)
     assert proc.returncode == 1, proc.stderr  # the worst day blocked; Slack changed nothing
     assert [r["delivery"].get("slack") for r in records] == ["ok"] * 11
@@ -85,6 +87,21 @@ def test_sample_days_post_one_alert_then_thread_replies_then_resolved(
     assert resolved.data["text"].startswith("Resolved:") and "2026-11-11" in resolved.data["text"]
     assert MlmdAlertStore.open(tmp_path).open_threads("training_events") == []
     assert MlmdAlertStore.open(tmp_path).pending() == []
+
+
+def test_backfill_posts_one_summary(slack_standin: SlackStandin, tmp_path: pathlib.Path) -> None:
+    """Issue 13: one message for the whole range, naming each day that did not pass."""
+    proc = dqv("backfill", "training_events", "--start", "2026-11-05", "--end", "2026-11-08",
+               "--json", "--quiet", "--artifact-root", str(tmp_path), env=slack_env(slack_standin))
+    assert proc.returncode == 1, proc.stderr
+    [post] = slack_standin.posts()
+    assert post.data["channel"] == CHANNEL and "thread_ts" not in post.data
+    assert header(post) == "dqv backfill · training_events · 2026-11-05 .. 2026-11-08"
+    text = all_text(post)
+    assert "*4 day(s)*: 2 block, 1 warn, 1 pass" in text
+    assert "*2026-11-06* WARN" in text and "*2026-11-08* BLOCK" in text
+    assert "*2026-11-05*" not in text  # passing days are only counted
+    assert MlmdAlertStore.open(tmp_path).open_threads("training_events") == []
 
 
 def _hostile_project(tmp_project: pathlib.Path) -> None:

@@ -56,8 +56,13 @@ def four_outcomes_project(tmp: pathlib.Path) -> pathlib.Path:
     write_job(project, "training_events", (REPO / "jobs" / "training_events.yaml").read_text())
     write_job(project, "strict_events", sample_job("strict_events", "  default: error\n"))
     write_job(project, "lenient_events", sample_job("lenient_events", "  default: ignore\n"))
+    # Issue 13: a missing partition is not_ready now; an unreadable one is still not evaluated.
+    for day in range(1, 12):
+        folder = project / "unreadable_table" / f"ds=2026-11-{day:02d}"
+        folder.mkdir(parents=True)
+        (folder / "part-000.parquet").write_bytes(b"not parquet")
     write_job(project, "missing_events", sample_job("missing_events", "  default: error\n",
-                                                    path="sample_data/no_such_table"))
+                                                    path="unreadable_table"))
     return project
 
 

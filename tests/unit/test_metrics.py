@@ -84,6 +84,7 @@ def test_blocked_run_exact_metric_set() -> None:
         ("dqv_run_outcome", job(outcome="warn")): 0.0,
         ("dqv_run_outcome", job(outcome="block")): 1.0,
         ("dqv_run_outcome", job(outcome="not_evaluated")): 0.0,
+        ("dqv_run_outcome", job(outcome="not_ready")): 0.0,  # issue 13: a fifth outcome
         ("dqv_run_anomalies_by_severity", job(severity="error")): 2.0,
         ("dqv_run_anomalies_by_severity", job(severity="warning")): 1.0,
         ("dqv_run_anomalies_by_severity", job(severity="ignore")): 2.0,

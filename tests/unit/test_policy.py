@@ -30,5 +30,6 @@ def test_outcomes_map_to_documented_exit_codes() -> None:
     assert Outcome.from_severity(None) is Outcome.PASS
     assert Outcome.from_severity(W) is Outcome.WARN
     assert Outcome.from_severity(E) is Outcome.BLOCK
-    assert [o.exit_code for o in Outcome] == [0, 0, 1, 2]
-    assert [o.is_passing for o in Outcome] == [True, True, False, False]
+    # Issue 13 adds not_ready (exit 3): late data, never a pass.
+    assert [o.exit_code for o in Outcome] == [0, 0, 1, 2, 3]
+    assert [o.is_passing for o in Outcome] == [True, True, False, False, False]

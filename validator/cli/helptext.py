@@ -16,8 +16,8 @@ from validator.core.suggest import close_matches, did_you_mean
 GATE_CODES = """exit codes:
   0  pass or warn: train (warnings are reported, they do not block)
   1  blocked: at least one anomaly has severity error
-  2  not evaluated (missing partition, unreadable data), or a usage or config error
-  3  not ready: the data has not landed yet"""
+  2  not evaluated (unreadable data, a broken store, an outage), or a usage or config error
+  3  not ready: the data has not landed yet (retry later; --wait checks again)"""
 TOOL_CODES = """exit codes:
   0  done
   2  a usage or config error, or the command could not do its work"""
@@ -60,7 +60,9 @@ HELP: dict[str, tuple[str, str, str]] = {
                  "--set volume.sensitivity=4", TOOL_CODES),
     "gate": ("May I train on this ds? Answers from the run history (an evaluated run, young "
              "enough) or runs the job now.",
-             "dqv gate training_events --ds 2026-11-05 --max-age 6h --json", GATE_CODES),
+             "dqv gate training_events --ds 2026-11-05 --max-age 6h --json\n"
+             "dqv gate training_events --ds yesterday --wait 2h --poll 5m   (until the data lands)",
+             GATE_CODES),
     "serve": ("Run the jobs on their cron schedules and serve the gate, status, metrics and "
               "reports over HTTP (env DQV_SERVE_TOKEN: bearer token).",
               "dqv serve --port 8787 --workers 2",

@@ -65,7 +65,7 @@ def history_rows(runs: Sequence[RunRecord], *, last: int | None = None,
 
 
 def _anomalies(row: HistoryRow) -> str:
-    if row.outcome in ("not_evaluated", "running"):
+    if row.outcome in ("not_evaluated", "not_ready", "running"):
         return "-"
     parts = [f"{n} {label}{'' if n == 1 else 's'}"
              for n, label in ((row.errors, "error"), (row.warnings, "warning")) if n]

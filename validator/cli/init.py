@@ -128,7 +128,6 @@ def _local_source(request: InitRequest) -> str:
 
 def init_command(request: InitRequest) -> int:
     from validator.cli.schema import infer
-    from validator.config.schema_io import write_schema
 
     if not JOB_NAME.match(request.name):
         raise ConfigError(f"'{request.name}' is not a job name; use lower-case letters, digits, "
@@ -151,9 +150,11 @@ def init_command(request: InitRequest) -> int:
     except BaseException:
         job_file.unlink()  # nothing half-made stays behind
         raise
-    write_schema(schema, schema_file)
+    schema_file.parent.mkdir(parents=True, exist_ok=True)
+    schema_file.write_text(schema.to_text(), encoding="utf-8")  # the draft, with its PROPOSED notes
     print(f"wrote  {job_file}")
-    print(f"wrote  {schema_file}   (a draft: {len(schema.feature)} features; review it)")
+    print(f"wrote  {schema_file}   (a draft: {len(schema.schema.feature)} features; review the "
+          "PROPOSED comments)")
     if not routes_file.exists():
         routes_file.parent.mkdir(parents=True, exist_ok=True)
         routes_file.write_text(ROUTES_TEMPLATE, encoding="utf-8")

@@ -1,7 +1,8 @@
 """The `dqv` command line. Heavy modules (TensorFlow via TFDV) are imported inside the
 commands that need them, so `dqv --help` and config checks answer at once.
 
-Exit codes: 0 pass (warnings allowed), 1 blocked, 2 not evaluated or a usage/config error.
+Exit codes (validator/core/outcome.py): 0 pass (warnings allowed), 1 blocked, 2 not evaluated
+or a usage/config error (nothing ran), 3 not ready (no data for the ds yet).
 What `--help` says beyond the arguments (descriptions, examples, exit codes) is in helptext.py.
 """
 
@@ -17,142 +18,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from validator import __version__
-from validator.cli import helptext
+from validator.cli.parser import resolve_ds_arg, build_parser
+
+__all__ = ["build_parser", "main"]  # build_parser: the tests and docs checks read the parser
+from validator.core.outcome import EXIT_USAGE
 from validator.errors import ConfigError, DqvError
 
 log = logging.getLogger("dqv")
-EXIT_USAGE = 2
 LIBRARY_LOGGERS = ("slack_sdk", "urllib3", "google", "apache_beam", "absl", "tensorflow")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from None
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--project-dir", type=pathlib.Path,
-                        default=pathlib.Path(os.environ.get("DQV_PROJECT_DIR", ".")),
-                        help="directory holding jobs/ and schemas/ (env DQV_PROJECT_DIR; default .)")
-    parser.add_argument("--artifact-root", type=pathlib.Path, default=None,
-                        help="where runs write statistics and anomalies (env DQV_ARTIFACT_ROOT; "
-                             "default PROJECT_DIR/dqv-artifacts)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
-
-
-def _engine_args(parser: argparse.ArgumentParser) -> None:
-    from validator.config.job import engine_names
-
-    parser.add_argument("--engine", choices=engine_names(),
-                        help="statistics engine; overrides the job's 'engine' "
-                             "(docs/engines-and-benchmarks.md)")
-    parser.add_argument("--beam-option", action="append", default=[], metavar="OPTION",
-                        help="a Beam pipeline option for engine beam, e.g. --beam-option="
-                             "--runner=DataflowRunner (repeatable; after the job's beam_options)")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = helptext.HelpfulParser(prog="dqv")
-    parser.add_argument("--version", action="version", version=f"dqv {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    run = sub.add_parser("run", help="validate one partition of a job's data")
-    run.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    run.add_argument("--ds", type=_date, help="the partition date, YYYY-MM-DD; required for "
-                     "partitioned jobs (a partition block, {ds} in a path or table, @ds in a query)")
-    run.add_argument("--json", action="store_true", help="print the run record as JSON")
-    _common(run)
-    _engine_args(run)
-
-    backfill = sub.add_parser("backfill", help="run a job for every day of a date range, in order")
-    backfill.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    backfill.add_argument("--start", type=_date, required=True, help="first ds, YYYY-MM-DD")
-    backfill.add_argument("--end", type=_date, required=True, help="last ds (inclusive)")
-    backfill.add_argument("--json", action="store_true", help="print the run records as JSON")
-    _common(backfill)
-    _engine_args(backfill)
-
-    schema = sub.add_parser("schema", help="propose or compare schemas from data")
-    schema_sub = schema.add_subparsers(dest="schema_command", required=True, metavar="ACTION")
-    infer = schema_sub.add_parser("infer", help="propose a schema from a partition (tfdv.infer_schema)")
-    infer.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    infer.add_argument("--ds", type=_date, help="the partition to learn from, YYYY-MM-DD "
-                                                "(required for partitioned jobs)")
-    infer.add_argument("--write", action="store_true", help="write it to the job's schema path")
-    _common(infer)
-    diff = schema_sub.add_parser("diff", help="what the data suggests that the curated schema does not say")
-    diff.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    diff.add_argument("--ds", type=_date, help="the partition to compare, YYYY-MM-DD "
-                                               "(required for partitioned jobs)")
-    diff.add_argument("--json", action="store_true", help="print the suggestions as JSON")
-    _common(diff)
-
-    gate = sub.add_parser("gate", help="may I train on this ds? answer from history or run now")
-    gate.add_argument("job", help="job name (jobs/NAME.yaml) or path to a job file")
-    gate.add_argument("--ds", type=_date, required=True, help="the partition date, YYYY-MM-DD")
-    gate.add_argument("--max-age", default=None,
-                      help="answer from a run no older than this ('0', '30m', '6h', '2d'); "
-                           "default: any finished evaluated run of the ds")
-    gate.add_argument("--json", action="store_true", help="print the verdict as JSON")
-    _common(gate)
-
-    serve = sub.add_parser("serve", help="run jobs on their schedules; HTTP gate, status, metrics")
-    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
-    serve.add_argument("--workers", type=int, default=2, help="runs at the same time (default 2)")
-    serve.add_argument("--grace-seconds", type=float, default=60.0,
-                       help="on SIGTERM, wait this long for running jobs, then record them as "
-                            "interrupted (default 60)")
-    _common(serve)
-
-    alerts = sub.add_parser("alerts", help="Slack alerts (docs/slack.md)")
-    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
-    _common(alerts_sub.add_parser("flush", help="deliver the Slack alerts waiting in the outbox, in order"))
-
-    history = sub.add_parser("history", help="a job's runs from the run history (ML Metadata)")
-    history.add_argument("job", help="job name (or path to its job file)")
-    history.add_argument("--last", type=int, metavar="N", help="only the last N ds (runs with --all)")
-    history.add_argument("--all", action="store_true", dest="all_runs",
-                         help="every run, also those a later re-run of the same ds superseded")
-    history.add_argument("--json", action="store_true", help="print the runs as JSON")
-    _common(history)
-    show = sub.add_parser("show", help="one run: anomalies, statistics, comparison with its baseline")
-    show.add_argument("run_id", help="a run id, as `dqv history` lists them")
-    show.add_argument("--json", action="store_true", help="print the details as JSON")
-    _common(show)
-
-    report = sub.add_parser("report", help="the day's data-quality report (HTML) and Slack digest")
-    report.add_argument("--date", type=_date, required=True, help="the day, YYYY-MM-DD")
-    report.add_argument("--by", choices=("ds", "run_day"), default="ds",
-                        help="match runs by their partition date (ds, default) or by the UTC "
-                             "day they ran (run_day)")
-    report.add_argument("--out", type=pathlib.Path,
-                        help="the HTML file (default ARTIFACT_ROOT/reports/dqv-report-DATE.html)")
-    report.add_argument("--slack", metavar="CHANNEL",
-                        help="also post the day's digest to this Slack channel (token from "
-                             "DQV_SLACK_BOT_TOKEN)")
-    report.add_argument("--report-url", help="where readers find the report, for the digest "
-                                             "(env DQV_REPORT_URL; default: the file path)")
-    _common(report)
-
-    from validator.cli import backtest
-
-    backtest.add_parser(sub, _common, _date)
-
-    check = sub.add_parser("validate-config", help="parse every job and schema (for CI)")
-    check.add_argument("files", nargs="*", type=pathlib.Path, help="job files (default: jobs/*.yaml)")
-    _common(check)
-    from validator.cli import init
-
-    init.add_parser(sub, _common, _date)
-    helptext.decorate(parser)
-    return parser
-
-
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
@@ -181,15 +54,20 @@ def _load(args: argparse.Namespace) -> Any:
     return load_job(find_job(args.job, args.project_dir))
 
 
-def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
+def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any = None) -> int:
     from validator.cli import render
-    from validator.run.session import RunSession, exit_code
+    from validator.run.session import RunSession, exit_code, finish
     from validator.run.settings import RunSettings
 
-    job = _load(args)
+    job = job or _load(args)
+    from validator.run.preflight import check_ds
+
+    for day in days:  # before the run history is even opened
+        check_ds(job, day)
     settings = RunSettings(artifact_root=artifact_root(args), progress=not args.quiet,
                            engine=getattr(args, "engine", None),
-                           beam_options=tuple(getattr(args, "beam_option", ())))
+                           beam_options=tuple(getattr(args, "beam_option", ())),
+                           slack_summary=getattr(args, "alerts", "each") == "summary")
     session = RunSession(settings)
     records = []
     for ds in days:
@@ -197,6 +75,7 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
         records.append(result.record)
         if not args.json:
             print(render.run_summary(result.record), flush=True)
+    finish(session, job)
     if args.json:
         data = [r.to_json() for r in records]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True))
@@ -207,7 +86,8 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None]) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    return _run_days(args, [args.ds])
+    job = _load(args)
+    return _run_days(args, [resolve_ds_arg(args.ds, job.timezone)], job)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
@@ -222,8 +102,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     job = _load(args)
     if args.schema_command == "infer":
-        return schema_tools.infer_command(job, args.ds, write=args.write)
-    return schema_tools.diff_command(job, args.ds, as_json=args.json)
+        return schema_tools.infer_command(job, resolve_ds_arg(args.ds, job.timezone), write=args.write,
+                                          force=args.force)
+    return schema_tools.diff_command(job, resolve_ds_arg(args.ds, job.timezone), as_json=args.json)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -288,9 +169,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from validator.run.api import GateOptions, check
 
     max_age = gate.parse_max_age(args.max_age) if args.max_age is not None else None
+    job = _load(args)
+    day = resolve_ds_arg(args.ds, job.timezone)
+    assert day is not None  # --ds is required
     options = GateOptions(project_dir=args.project_dir, artifact_root=artifact_root(args),
-                          max_age=max_age, progress=not args.quiet)
-    verdict = check(args.job, args.ds, options)
+                          max_age=max_age, progress=not args.quiet, wait=args.wait, poll=args.poll)
+    verdict = check(job, day, options)
     print(json.dumps(verdict.to_json(), indent=2, sort_keys=True) if args.json else gate.summary(verdict))
     return verdict.exit_code
 
@@ -308,7 +192,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from validator.report.command import ReportRequest, report_command
 
     return report_command(ReportRequest(
-        project_dir=args.project_dir, artifact_root=artifact_root(args), date=args.date, by=args.by,
+        project_dir=args.project_dir, artifact_root=artifact_root(args),
+        date=resolve_ds_arg(args.date, "UTC") or dt.date.today(), by=args.by,
         out=args.out, slack_channel=args.slack, report_url=args.report_url))
 
 

@@ -63,7 +63,8 @@ def run_summary(record: RunRecord) -> str:
         details.append(f"baseline ds={record.baseline_ds}")
     lines = [f"{head}  ({', '.join(details)})"]
     if record.error:
-        lines.append(f"  not evaluated: {record.error}")
+        what = "not ready" if record.outcome and record.outcome.value == "not_ready" else "not evaluated"
+        lines.append(f"  {what}: {record.error}")
     shown = record.reported
     if shown:
         rows = [(f.feature, f.anomaly_type, _severity(f), _measured(f)) for f in shown]

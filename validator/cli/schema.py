@@ -1,6 +1,8 @@
 """`dqv schema infer` and `dqv schema diff`: let the data propose, people decide.
 
-Neither command changes the curated schema unless asked (`infer --write`).
+Neither command changes the curated schema unless asked: `infer` prints a draft for review
+(validator/config/schema_draft.py); `infer --write` writes it to the job's schema path, prints
+the unified diff of what changes, and replaces an existing file only with `--force`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import logging
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.cli import render
+from validator.config import schema_draft
 from validator.config.job import Job
-from validator.config.schema_io import load_schema, schema_to_text, write_schema
+from validator.config.schema_io import load_schema
 from validator.errors import ConfigError
 from validator.sources.base import ReadStats
 from validator.stats.tfdv_runtime import import_tfdv
@@ -47,19 +50,29 @@ def data_statistics(job: Job, ds: dt.date | None, schema: schema_pb2.Schema
     return accumulator.result()
 
 
-def infer(job: Job, ds: dt.date | None) -> schema_pb2.Schema:
+def infer(job: Job, ds: dt.date | None) -> schema_draft.Draft:
     tfdv = import_tfdv()
     stats = data_statistics(job, ds, _curated_or_empty(job))
-    return tfdv.infer_schema(stats)
+    rows = stats.datasets[0].num_examples if stats.datasets else 0
+    where = f"ds={ds.isoformat()}" if ds else "the whole source"
+    return schema_draft.draft(tfdv.infer_schema(stats), stats, f"{where} ({rows} rows)")
 
 
-def infer_command(job: Job, ds: dt.date | None, *, write: bool) -> int:
-    schema = infer(job, ds)
-    if write:
-        write_schema(schema, job.schema_path)
-        log.info("wrote %s; review it before committing", job.schema_path)
-    else:
-        print(schema_to_text(schema), end="")
+def infer_command(job: Job, ds: dt.date | None, *, write: bool, force: bool = False) -> int:
+    text = infer(job, ds).to_text()
+    if not write:
+        print(text, end="")
+        return 0
+    path = job.schema_path
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    changes = schema_draft.unified_diff(before, text, str(path))
+    print(changes or f"{path}: the draft changes nothing", end="" if changes else "\n")
+    if path.exists() and not force:
+        raise ConfigError("refusing to replace the curated schema with the draft (the diff is "
+                          "above); review it, then run again with --force", file=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    log.info("wrote %s; review the PROPOSED comments before committing", path)
     return 0
 
 

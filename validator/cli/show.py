@@ -77,6 +77,8 @@ def show_data(record: RunRecord, baseline: RunRecord | None) -> dict[str, Any]:
         "duration_s": record.duration_s,
         "findings": [f.to_json() for f in record.findings],
         "features": features or [],
+        # Schema features the job's source.columns did not select: not read, not validated.
+        "not_selected": list(record.source_details.get("not_selected", [])),
     }
     if problem:
         data["statistics_error"] = problem
@@ -174,7 +176,8 @@ def render_show(data: dict[str, Any]) -> str:
              f"  source {run['source_uri'] or '-'}  ({run['rows']:,} rows, {run['bytes_read']:,} "
              f"bytes, engine {run['engine']}, dqv {run['dqv_version'] or '?'})"]
     if run["error"]:
-        lines.append(f"  not evaluated: {run['error']}")
+        what = "not ready" if run["outcome"] == "not_ready" else "not evaluated"
+        lines.append(f"  {what}: {run['error']}")
     shown = [f for f in data["findings"] if f["severity"] != "ignore"]
     lines += ["", f"Anomalies ({len(shown)})"]
     if shown:
@@ -189,6 +192,9 @@ def render_show(data: dict[str, Any]) -> str:
         lines.append(_feature_table(data["features"]))
     else:
         lines.append(f"  {data.get('statistics_error', 'none (the run computed no statistics)')}")
+    if data["not_selected"]:
+        lines.append(f"  not selected (source.columns; not read, not validated): "
+                     f"{', '.join(data['not_selected'])}")
     base = data.get("baseline")
     lines.append("")
     if base is None:

@@ -17,6 +17,7 @@ from validator.config.schedule import ScheduleConfig
 from validator.config.yaml_loader import parse_model
 from validator.core.monitor_settings import MonitorsConfig
 from validator.core.policy import SeverityConfig, SeverityRule, StrictModel, Waiver
+from validator.core.readiness import Deadline
 from validator.core.suggest import did_you_mean
 from validator.errors import ConfigError
 
@@ -213,6 +214,9 @@ class Job(StrictModel):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     # Monitors that learn from the run history (docs/monitors.md).
     monitors: MonitorsConfig = Field(default_factory=MonitorsConfig)
+    # When the ds's data is due (README "Late data"): "10:00" on the day after ds in the
+    # schedule's timezone, or "+6h" after the end of the ds. Past it, missing data blocks.
+    expect_data_by: str | None = None
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)
@@ -233,6 +237,30 @@ class Job(StrictModel):
             if keys.count(key) > 1:
                 raise ValueError(f"two waivers for feature '{key[0]}' and anomaly '{key[1]}'; keep one")
         return value
+
+    @field_validator("expect_data_by")
+    @classmethod
+    def _deadline(cls, value: str | None) -> str | None:
+        if value is not None:
+            Deadline.parse(value)
+        return value
+
+    @property
+    def deadline(self) -> Deadline | None:
+        return Deadline.parse(self.expect_data_by) if self.expect_data_by else None
+
+    @property
+    def timezone(self) -> str:
+        """The job's local time: its schedule's timezone, else UTC (deadlines, --ds today)."""
+        return self.schedule.timezone if self.schedule else "UTC"
+
+    @property
+    def partitioned(self) -> bool:
+        """True when each run reads one ds (a run without --ds cannot say which)."""
+        src = self.source
+        if isinstance(src, LocalSource):
+            return bool(src.partition) or "{ds}" in src.path
+        return bool(src.partition) or "{ds_nodash}" in (src.table or "") or "@ds" in (src.query or "")
 
     def resolve(self, path: str) -> pathlib.Path:
         candidate = pathlib.Path(path).expanduser()

@@ -4,6 +4,7 @@ time validates, and the ds values missed while the service was down. Pure: times
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -105,3 +106,33 @@ class ScheduleConfig(StrictModel):
     def _valid_trigger(self) -> ScheduleConfig:
         cron_trigger(self.cron, self.timezone)  # ValueError names the bad part
         return self
+
+
+_RELATIVE_DS = re.compile(r"^-(\d{1,4})$")
+
+
+def check_ds_text(text: str) -> str:
+    """`--ds` as given: YYYY-MM-DD, `today`, `yesterday` or `-N` (N days ago). ValueError
+    naming the forms otherwise."""
+    value = text.strip().lower()
+    if value in ("today", "yesterday") or _RELATIVE_DS.match(value):
+        return value
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a ds; use YYYY-MM-DD, today, yesterday or -N "
+                         "(N days ago)") from None
+    return value
+
+
+def resolve_ds(text: str, tz_name: str, now: dt.datetime) -> dt.date:
+    """The date `--ds` names, with today taken in `tz_name` (the job's schedule timezone)."""
+    value = check_ds_text(text)
+    today = now.astimezone(timezone(tz_name)).date()
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - dt.timedelta(days=1)
+    if match := _RELATIVE_DS.match(value):
+        return today - dt.timedelta(days=int(match.group(1)))
+    return dt.date.fromisoformat(value)

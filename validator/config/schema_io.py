@@ -71,3 +71,20 @@ def write_schema(schema: schema_pb2.Schema, path: pathlib.Path) -> None:
 def feature_types(schema: schema_pb2.Schema) -> dict[str, int]:
     """Top-level feature name -> schema_pb2.FeatureType."""
     return {f.name: f.type for f in schema.feature}
+
+
+def restrict_to(schema: schema_pb2.Schema, columns: list[str] | None
+                ) -> tuple[schema_pb2.Schema, list[str]]:
+    """The schema a run with `source.columns` validates against: only the selected features
+    (a feature that was not read is not missing), and the names of those left out."""
+    if not columns:
+        return schema, []
+    chosen = {c.lower() for c in columns}
+    left_out = [f.name for f in schema.feature if f.name.lower() not in chosen]
+    if not left_out:
+        return schema, []
+    restricted = schema_pb2.Schema()
+    restricted.CopyFrom(schema)
+    del restricted.feature[:]
+    restricted.feature.extend(f for f in schema.feature if f.name.lower() in chosen)
+    return restricted, left_out

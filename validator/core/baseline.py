@@ -21,7 +21,7 @@ def latest_passing(runs: list[RunRecord], before_ds: str | None) -> RunRecord | 
     best_ds = max(r.ds for r in candidates if r.ds is not None)
     # A re-run that could not evaluate (an outage, a kill) says nothing about the data.
     same_ds = [r for r in runs if r.ds == best_ds and r.outcome is not None
-               and r.outcome is not Outcome.NOT_EVALUATED]
+               and r.outcome not in (Outcome.NOT_EVALUATED, Outcome.NOT_READY)]
     # A later re-run of that ds that did not pass revokes it as a baseline.
     latest = max(same_ds, key=lambda r: r.started_at)
     if latest.outcome is not None and latest.outcome.is_passing:

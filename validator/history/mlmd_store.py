@@ -68,7 +68,7 @@ _ARTIFACT_TYPES: dict[str, tuple[dict[str, int], Any]] = {
 }
 _STATE = {None: mlmd.Execution.RUNNING, Outcome.PASS: mlmd.Execution.COMPLETE,
           Outcome.WARN: mlmd.Execution.COMPLETE, Outcome.BLOCK: mlmd.Execution.COMPLETE,
-          Outcome.NOT_EVALUATED: mlmd.Execution.FAILED}
+          Outcome.NOT_EVALUATED: mlmd.Execution.FAILED, Outcome.NOT_READY: mlmd.Execution.COMPLETE}
 INTERRUPTED = "interrupted"
 
 

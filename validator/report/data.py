@@ -26,7 +26,8 @@ DateKind = Literal["ds", "run_day"]
 TREND_DAYS = 30
 # Worst first: a blocked job is known bad; a job that could not be evaluated is blocked too
 # (fail closed) but says less about the data, so it comes right after.
-OUTCOME_RANK = {Outcome.BLOCK: 0, Outcome.NOT_EVALUATED: 1, Outcome.WARN: 2, Outcome.PASS: 3}
+OUTCOME_RANK = {Outcome.BLOCK: 0, Outcome.NOT_EVALUATED: 1, Outcome.NOT_READY: 2, Outcome.WARN: 3,
+                Outcome.PASS: 4}
 
 StatsReader = Callable[[str], DatasetSummary]
 
@@ -193,7 +194,7 @@ def _trend(record: RunRecord, history: Sequence[RunRecord], cache: _SummaryCache
     for ds, run in sorted(_latest_per_ds(history).items()):
         if not start <= ds <= end.isoformat():
             continue
-        evaluated = run.outcome is not Outcome.NOT_EVALUATED
+        evaluated = run.outcome not in (Outcome.NOT_EVALUATED, Outcome.NOT_READY)
         summary = cache.get(run.statistics) if evaluated else None
         missing = summary.missing_ratio if isinstance(summary, DatasetSummary) else None
         points.append(TrendPoint(ds, run.outcome.value if run.outcome else "running",

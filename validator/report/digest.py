@@ -16,9 +16,10 @@ from validator.notify.slack.blocks import Limits, Message, pack_sections
 from validator.notify.slack.mrkdwn import code, escape
 from validator.report.data import DayReport, JobReport
 
-ICON = {Outcome.BLOCK: "🔴", Outcome.NOT_EVALUATED: "⚫", Outcome.WARN: "🟡", Outcome.PASS: "✅"}
+ICON = {Outcome.BLOCK: "🔴", Outcome.NOT_EVALUATED: "⚫", Outcome.WARN: "🟡", Outcome.PASS: "✅",
+        Outcome.NOT_READY: "⏳"}
 LABEL = {Outcome.BLOCK: "blocked", Outcome.NOT_EVALUATED: "not evaluated", Outcome.WARN: "warn",
-         Outcome.PASS: "pass"}
+         Outcome.PASS: "pass", Outcome.NOT_READY: "not ready"}
 SLACK_LIMITS = Limits()
 FINDINGS_PER_JOB = 3  # the digest says what is wrong; the report says everything
 
@@ -30,6 +31,8 @@ def _section(text: str) -> dict[str, Any]:
 def _job_line(job: JobReport) -> str:
     r = job.record
     head = f"{ICON[job.outcome]} *{escape(job.info.name, 100)}* ds={escape(r.ds or 'none', 20)}"
+    if job.outcome is Outcome.NOT_READY:
+        return f"{head} — not ready (no data yet): {escape(r.error or 'no data', 400)}"
     if job.outcome is Outcome.NOT_EVALUATED:
         return f"{head} — not evaluated: {escape(r.error or 'unknown reason', 400)}"
     shown = r.reported

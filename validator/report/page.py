@@ -18,7 +18,8 @@ from validator.report.features import FeatureComparison, FeatureSummary
 from validator.report.svg import distribution_chart, esc, short_number, trend_chart
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
-OUTCOME_LABEL = {"block": "BLOCK", "not_evaluated": "NOT EVALUATED", "warn": "WARN", "pass": "PASS"}
+OUTCOME_LABEL = {"block": "BLOCK", "not_evaluated": "NOT EVALUATED", "warn": "WARN", "pass": "PASS",
+                 "not_ready": "NOT READY"}
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 16px 48px;color:#1d2430}
@@ -27,7 +28,7 @@ table{border-collapse:collapse;width:100%;margin:6px 0}th,td{padding:3px 8px;bor
 text-align:left;vertical-align:top}th{background:#f1f3f6;font-weight:600}td.n{text-align:right;white-space:nowrap}
 .job{border-top:3px solid #c9ced6;margin-top:28px;padding-top:12px}.meta{color:#555;margin:2px 0}
 .badge{display:inline-block;padding:1px 8px;border-radius:9px;font-size:12px;font-weight:700;color:#fff}
-.block{background:#c62828}.not_evaluated{background:#6a1b9a}.warn{background:#e08a00}.pass{background:#2e7d32}
+.block{background:#c62828}.not_evaluated{background:#6a1b9a}.not_ready{background:#546e7a}.warn{background:#e08a00}.pass{background:#2e7d32}
 .chg{background:#fff3c4}.chg small{display:block;color:#6b5500}
 tr.flag td:first-child{border-left:4px solid #c62828}
 .sev-error{color:#c62828;font-weight:700}.sev-warning{color:#a86400;font-weight:700}.sev-ignore{color:#777}
@@ -106,7 +107,7 @@ def _overview(report: DayReport) -> str:
 
 
 def _rows(job: JobReport) -> str:
-    return "–" if job.outcome.value == "not_evaluated" else f"{job.record.rows:,}"
+    return "–" if job.outcome.value in ("not_evaluated", "not_ready") else f"{job.record.rows:,}"
 
 
 def _job_section(index: int, job: JobReport, options: PageOptions) -> str:

@@ -6,6 +6,7 @@
     if verdict.may_train: ...
 
     require_pass("training_events", ds)   # raises DataQualityBlocked unless pass or warn
+                                          # (DataNotReady, a subclass, when no data yet)
 
 Both answer like `dqv gate`: from the run history when a fresh evaluated run of the ds exists,
 else by running the job now. A bad job file raises `ConfigError` (also a `DqvError`).
@@ -19,17 +20,19 @@ import os
 import pathlib
 
 from validator.config.job import Job, find_job, load_job
+from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.errors import DqvError
-from validator.run.gate import GateVerdict, evaluate
+from validator.run.gate import GateVerdict, evaluate, wait_for_data
 
-__all__ = ["DataQualityBlocked", "GateOptions", "GateVerdict", "check", "require_pass"]
+__all__ = ["DataNotReady", "DataQualityBlocked", "GateOptions", "GateVerdict", "check",
+           "require_pass"]
 
 PathLike = str | os.PathLike[str]
 
 
 class DataQualityBlocked(DqvError):
-    """The gate did not let training go on: blocked, or the data was not evaluated."""
+    """The gate did not let training go on: blocked, not evaluated, or not ready."""
 
     def __init__(self, verdict: GateVerdict) -> None:
         self.verdict = verdict
@@ -37,6 +40,10 @@ class DataQualityBlocked(DqvError):
         reason = verdict.error if verdict.error else what or "no details"
         super().__init__(f"data-quality gate {verdict.outcome.value} for {verdict.job} "
                          f"ds={verdict.ds} (run {verdict.run_id}): {reason}")
+
+
+class DataNotReady(DataQualityBlocked):
+    """No data for the ds yet (`Outcome.NOT_READY`, exit 3): late, not bad. Retry later."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +54,8 @@ class GateOptions:
         default_factory=lambda: pathlib.Path(os.environ.get("DQV_PROJECT_DIR", ".")))
     artifact_root: pathlib.Path | None = None  # default: env DQV_ARTIFACT_ROOT, else PROJECT/dqv-artifacts
     max_age: dt.timedelta | None = None  # None: any finished evaluated run of the ds answers
+    wait: dt.timedelta | None = None  # while not ready, check again every `poll` this long
+    poll: dt.timedelta = dt.timedelta(minutes=5)
     progress: bool = False
 
     def root(self) -> pathlib.Path:
@@ -73,7 +82,9 @@ def _date(ds: dt.date | str) -> dt.date:
 
 def check(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None) -> GateVerdict:
     """The gate's typed verdict for `job` (name, path or loaded Job) and `ds`. Never raises for
-    bad data: a missing or unreadable partition is an `Outcome.NOT_EVALUATED` verdict."""
+    bad data: a missing partition is an `Outcome.NOT_READY` verdict (exit 3), an unreadable one
+    `Outcome.NOT_EVALUATED`. With `options.wait`, a not-ready answer is checked again every
+    `options.poll` until the data is there or the wait ends."""
     from validator.run.session import RunSession
     from validator.run.settings import RunSettings
 
@@ -85,13 +96,22 @@ def check(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = 
     def run_now(j: Job, day: dt.date) -> RunRecord:
         return session.run(j, day).record
 
-    return evaluate(loaded, _date(ds), session.store, run_now, max_age=options.max_age)
+    day = _date(ds)
+
+    def answer() -> GateVerdict:
+        return evaluate(loaded, day, session.store, run_now, max_age=options.max_age)
+
+    if options.wait is None:
+        return answer()
+    return wait_for_data(answer, options.wait, options.poll)
 
 
 def require_pass(job: Job | PathLike, ds: dt.date | str, options: GateOptions | None = None
                  ) -> GateVerdict:
     """Like `check`, but raise `DataQualityBlocked` unless training may go on (pass or warn)."""
     verdict = check(job, ds, options)
+    if verdict.outcome is Outcome.NOT_READY:
+        raise DataNotReady(verdict)
     if not verdict.may_train:
         raise DataQualityBlocked(verdict)
     return verdict

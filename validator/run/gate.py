@@ -1,8 +1,10 @@
 """The pre-training gate: "may I train on this ds?" answered from the run history when a
 finished run of that ds is fresh enough, else by running the job now.
 
-Fail closed: a run that was not evaluated never answers the gate from the history (the data
-may have arrived since; the job runs again), and no verdict is never a pass.
+Fail closed: a run that was not evaluated, or found no data (not ready, or DATA_LATE), never
+answers the gate from the history (the data may have arrived since; the job runs again), and no
+verdict is never a pass. With a wait, a not-ready answer is checked again every poll until the
+data is there or the wait ends (`wait_for_data`: one loop against one deadline).
 The job's *current* waivers are applied to the findings of the run that answers, so granting
 or revoking a waiver takes effect at the next gate call without recomputing statistics;
 changed severity rules or schemas need a new run (`--max-age 0`).
@@ -13,12 +15,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, Literal
 
 from validator.config.job import Job
 from validator.core.findings import Finding, outcome_of
 from validator.core.outcome import Outcome, Severity
+from validator.core.readiness import awaits_data
 from validator.core.record import RunRecord, utc_now
 from validator.core.waivers import apply_waivers, expired, reference_date
 from validator.errors import ConfigError
@@ -103,7 +108,7 @@ def fresh_run(runs: list[RunRecord], ds: dt.date, max_age: dt.timedelta | None,
     if not finished:
         return None
     latest = max(finished, key=lambda r: r.started_at)
-    if latest.outcome is Outcome.NOT_EVALUATED:
+    if latest.outcome is Outcome.NOT_EVALUATED or awaits_data(latest):
         return None
     if max_age is not None and _age(latest, now) > max_age:
         return None
@@ -117,7 +122,7 @@ def verdict_from_record(job: Job, record: RunRecord, answered_from: Literal["his
     as_of = reference_date(record.ds)
     findings: tuple[Finding, ...] = ()
     outcome = record.outcome or Outcome.NOT_EVALUATED
-    if outcome is not Outcome.NOT_EVALUATED:
+    if outcome not in (Outcome.NOT_EVALUATED, Outcome.NOT_READY):
         findings = apply_waivers(record.findings, job.waivers, as_of)
         outcome = outcome_of(findings)
     ran_out = tuple({"feature": w.feature, "anomaly": w.anomaly, "until": w.until.isoformat(),
@@ -125,7 +130,8 @@ def verdict_from_record(job: Job, record: RunRecord, answered_from: Literal["his
     return GateVerdict(job=job.name, ds=ds, outcome=outcome, answered_from=answered_from,
                        run_id=record.run_id, run_started_at=record.started_at,
                        run_ended_at=record.ended_at, findings=findings, expired_waivers=ran_out,
-                       error=record.error if outcome is Outcome.NOT_EVALUATED else None)
+                       error=record.error if outcome in (Outcome.NOT_EVALUATED, Outcome.NOT_READY)
+                       else None)
 
 
 def evaluate(job: Job, ds: dt.date, store: RunStore, run_now: RunNow, *,
@@ -137,13 +143,37 @@ def evaluate(job: Job, ds: dt.date, store: RunStore, run_now: RunNow, *,
     return verdict_from_record(job, run_now(job, ds), "new_run")
 
 
+def wait_for_data(check: Callable[[], GateVerdict], wait: dt.timedelta, poll: dt.timedelta, *,
+                  pause: Callable[[float], object] | None = None,
+                  clock: Callable[[], float] = time.monotonic) -> GateVerdict:
+    """Call `check` until its answer is not `not_ready` or `wait` has passed; between calls,
+    pause `poll` (never past the deadline). The last answer is returned (not_ready: exit 3)."""
+    pause = pause or threading.Event().wait  # a plain timed wait, never a busy loop
+    deadline = clock() + wait.total_seconds()
+    while True:
+        verdict = check()
+        left = deadline - clock()
+        if verdict.outcome is not Outcome.NOT_READY or left <= 0:
+            return verdict
+        pause(min(max(poll.total_seconds(), 0.01), left))
+
+
+RETRY_AFTER_SECONDS = 300
+
+
+def retry_after(verdict: GateVerdict) -> int | None:
+    """Seconds after which a not-ready answer is worth asking again (HTTP Retry-After)."""
+    return RETRY_AFTER_SECONDS if verdict.outcome is Outcome.NOT_READY else None
+
+
 def summary(verdict: GateVerdict) -> str:
     """The human answer: one headline, then what blocks, what was waived and what ran out."""
     source = "from the history" if verdict.answered_from == "history" else "from a new run"
     lines = [f"gate {verdict.job} ds={verdict.ds}: {verdict.outcome.value.upper()} "
              f"({'may train' if verdict.may_train else 'do not train'}; {source}, run {verdict.run_id})"]
     if verdict.error:
-        lines.append(f"  not evaluated: {verdict.error}")
+        what = "not ready" if verdict.outcome is Outcome.NOT_READY else "not evaluated"
+        lines.append(f"  {what}: {verdict.error}")
     for f in verdict.blocking:
         note = f" (waiver ended {f.waiver.until})" if f.waiver else ""
         lines.append(f"  blocking: {f.feature} {f.anomaly_type}: {f.short_description}{note}")

@@ -11,6 +11,7 @@ from validator.history.store import RunStore
 from validator.notify.observer import RunObserver
 from validator.notify.pushgateway import metrics_observer
 from validator.notify.slack.setup import slack_observer
+from validator.notify.slack.summary import BackfillSummary
 from validator.run.settings import RunSettings
 
 
@@ -21,5 +22,5 @@ def build_observers(job: Job, settings: RunSettings, store: RunStore) -> list[Ru
         observers.append(metrics)
     slack = slack_observer(job, settings.artifact_root, store)  # when a token/webhook is set and routed
     if slack is not None:
-        observers.append(slack)
+        observers.append(BackfillSummary(slack) if settings.slack_summary else slack)
     return observers

@@ -5,7 +5,9 @@ read once (the baseline rule and the observers use that copy), and the source is
 (files, row groups, row estimate), and that plan both picks the engine and is computed.
 
 Fail closed: whatever goes wrong after the run starts, the run is recorded as not_evaluated with
-the reason, and the outcome (exit 2) says the data was not checked. Observers (metrics, Slack)
+the reason, and the outcome (exit 2) says the data was not checked. No data yet for the ds (the
+source's DataNotFound, or no rows) is not_ready (exit 3), or DATA_LATE past the job's
+`expect_data_by` (core/readiness.py). Observers (metrics, Slack)
 run last; their failures are recorded, never change the verdict.
 """
 
@@ -21,11 +23,12 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 
 from validator import __version__
 from validator.config.job import Job
-from validator.config.schema_io import load_schema
+from validator.config.schema_io import load_schema, restrict_to
+from validator.core import readiness
 from validator.core.outcome import Outcome
 from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
 from validator.core.result import RunResult
-from validator.errors import DqvError
+from validator.errors import DataNotFound, DqvError
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
 from validator.notify.observer import RunObserver
@@ -40,7 +43,7 @@ def build_source(job: Job, schema: schema_pb2.Schema) -> Source:
     if job.source.kind == "bigquery":
         from validator.sources.bigquery.source import BigQueryTableSource
 
-        return BigQueryTableSource(job.source)
+        return BigQueryTableSource(job.source, features=frozenset(f.name for f in schema.feature))
     from validator.sources.local import LocalFileSource
 
     return LocalFileSource(job.source, job.project_dir,
@@ -65,6 +68,8 @@ def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSett
     result = RunResult(record)
     try:
         _evaluate(job, ds, store, settings, source, result)
+    except DataNotFound as err:  # late data is not bad data (core/readiness.py)
+        _no_data(job, record, str(err))
     except DqvError as err:
         _not_evaluated(record, str(err))
     except Exception as err:  # a bug must not pass the gate either
@@ -84,6 +89,14 @@ def _not_evaluated(record: RunRecord, reason: str) -> None:
     log.error("%s: not evaluated: %s", record.job, reason)
 
 
+def _no_data(job: Job, record: RunRecord, reason: str) -> None:
+    ds = dt.date.fromisoformat(record.ds) if record.ds else None
+    missing = readiness.no_data(reason, ds, job.deadline, timezone=job.timezone, now=utc_now())
+    record.outcome, record.error, record.findings = missing.outcome, missing.error, list(missing.findings)
+    log.warning("%s: %s: %s", record.job, missing.outcome.value,
+                missing.error or "; ".join(f.description for f in missing.findings))
+
+
 def _timed(record: RunRecord, stage: str, start: float) -> None:
     record.timings[stage] = round(time.monotonic() - start, 4)
 
@@ -97,6 +110,7 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     schema = result.schema = load_schema(job.schema_path)
     from validator.engines import build_engine
     from validator.engines.progress import Progress
+    from validator.stats.view import num_examples
 
     _timed(record, "load", t0)
     baseline = baselines.resolve_baseline(job, record, store, result.history)
@@ -118,6 +132,12 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.rows = read.rows
     record.bytes_read = read.bytes_read
     record.source_details.update({"files": read.files, **read.extra})
+    if ds is not None and read.rows == 0 and num_examples(statistics) == 0:
+        raise DataNotFound(f"no rows for ds={ds.isoformat()} in {record.source_uri}: the "
+                           "partition is empty (not landed yet?)")
+    schema, not_selected = restrict_to(schema, job.source.columns)
+    if not_selected:  # features the job does not read are not validated (nor missing)
+        record.source_details["not_selected"] = not_selected
 
     t0 = time.monotonic()
     # Imported here: TensorFlow (TFDV's validation) loads only once statistics exist; the fast

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from validator.config.job import Job
+from validator.core.outcome import worst_exit_code
 from validator.core.record import RunRecord
 from validator.core.result import RunResult
 from validator.history import open_store
@@ -37,10 +38,35 @@ class RunSession:
 
     def run(self, job: Job, ds: dt.date | None, store: RunStore | None = None) -> RunResult:
         """One run; `store` may wrap the session's store (the service tracks runs through it)."""
+        from validator.run import preflight
         from validator.run.runner import run_job
 
+        preflight.check_ds(job, ds)  # usage errors are never runs: nothing recorded or sent
+        source = None
+        if job.source.columns:
+            from validator.config.schema_io import load_schema
+            from validator.run.runner import build_source
+
+            schema = load_schema(job.schema_path)
+            source = build_source(job, schema)
+            preflight.check_columns(job, schema, source, ds)
         return run_job(job, ds, store if store is not None else self.store, self.settings,
-                       observers=self.observers(job))
+                       source=source, observers=self.observers(job))
+
+
+def finish(session: RunSession, job: Job) -> None:
+    """Tell the job's observers that a series of runs ended (a backfill's Slack summary).
+    Delivery problems are logged, never change an exit code."""
+    import logging
+
+    for observer in session.observers(job):
+        done = getattr(observer, "finish", None)
+        if done is None:
+            continue
+        try:
+            done(job)
+        except Exception as err:
+            logging.getLogger("dqv").warning("%s: %s delivery failed: %s", job.name, observer.name, err)
 
 
 def exit_code(job: Job, records: Sequence[RunRecord]) -> int:
@@ -48,5 +74,5 @@ def exit_code(job: Job, records: Sequence[RunRecord]) -> int:
     metrics were not delivered does not exit 0."""
     from validator.notify.pushgateway import strict_exit_code
 
-    code = max((r.outcome.exit_code for r in records if r.outcome), default=2)
+    code = worst_exit_code(r.outcome for r in records if r.outcome)
     return strict_exit_code(job, records, code)

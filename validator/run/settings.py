@@ -15,6 +15,7 @@ class RunSettings:
     progress: bool = True
     engine: str | None = None  # overrides the job's engine (CLI --engine)
     beam_options: tuple[str, ...] = ()  # added after the job's beam_options (CLI --beam-option)
+    slack_summary: bool = False  # backfill: one Slack summary at the end, not one per day
 
 
 def artifact_dir(root: pathlib.Path, job: str, ds: dt.date | None, run_id: str) -> str:

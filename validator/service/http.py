@@ -35,7 +35,8 @@ from validator.service.openapi import document
 
 log = logging.getLogger("dqv")
 T = TypeVar("T")
-GATE_STATUS = {Outcome.PASS: 200, Outcome.WARN: 200, Outcome.BLOCK: 409, Outcome.NOT_EVALUATED: 503}
+GATE_STATUS = {Outcome.PASS: 200, Outcome.WARN: 200, Outcome.BLOCK: 409, Outcome.NOT_EVALUATED: 503,
+               Outcome.NOT_READY: 503}  # not ready: 503 with Retry-After (gate.retry_after)
 MAX_BODY_BYTES = 1024
 MAX_HEAD_BYTES = 16 * 1024
 MAX_CONNECTIONS = 1000
@@ -47,10 +48,12 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"),  # served text hold
                      b"default-src 'none'; style-src 'unsafe-inline'")]
 
 
-def json_response(status: int, data: Any) -> Response:
+def json_response(status: int, data: Any, headers: dict[str, str] | None = None) -> Response:
     body = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
-    headers = {"WWW-Authenticate": 'Bearer realm="dqv"'} if status == 401 else None
-    return Response(body, status, headers=headers, media_type="application/json")
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="dqv"'
+    return Response(body, status, headers=headers or None, media_type="application/json")
 
 
 class Guard:
@@ -149,7 +152,9 @@ class Endpoints:
             log.error("%s: gate for ds=%s failed: %s", name, ds, err)
             return json_response(503, {"job": name, "ds": ds.isoformat(), "outcome": "not_evaluated",
                                        "may_train": False, "error": str(err) or err.__class__.__name__})
-        return json_response(GATE_STATUS[verdict.outcome], verdict.to_json())
+        retry = gate.retry_after(verdict)  # a not-ready answer says when to ask again
+        return json_response(GATE_STATUS[verdict.outcome], verdict.to_json(),
+                             {"Retry-After": str(retry)} if retry is not None else None)
 
     async def run(self, request: Request) -> Response:
         name = request.path_params["job"]

@@ -91,6 +91,16 @@ class LocalFileSource:
         return SourcePlan(ds=ds, uri=self.uri(ds), parts=tuple(parts),
                           estimated_rows=sum(p.rows for p in parts))
 
+    def column_names(self, ds: dt.date | None) -> list[str] | None:
+        """The columns of this ds's data (from its first file), or None when there is none yet."""
+        try:
+            first = self.files(ds)[0]
+            if self.format_of(first) == "parquet":
+                return list(pq.read_schema(first).names)
+            return list(next(iter(self._read_csv(first))).schema.names)
+        except (DataError, StopIteration, pa.ArrowInvalid, OSError):
+            return None
+
     def _file_parts(self, file: str) -> list[FilePart]:
         size = pathlib.Path(file).stat().st_size
         if self.format_of(file) != "parquet":
@@ -121,8 +131,12 @@ class LocalFileSource:
         for part in merge_parts(plan.parts):
             stats.bytes_read += part.size
             for batch in self._read_part(part, plan.dictionary_columns):
-                if self.config.partition and self.config.partition.column and ds is not None:
-                    batch = _rows_of_day(batch, self.config.partition.column, ds, part.file)
+                column = self.config.partition.column if self.config.partition else None
+                if column and ds is not None:
+                    batch = _rows_of_day(batch, column, ds, part.file)
+                if column and column not in self.bytes_columns and column in batch.schema.names:
+                    # The column that selects the ds is not a feature unless the schema names it.
+                    batch = _select(batch, [c for c in batch.schema.names if c != column], part.file)
                 if self.config.columns:
                     batch = _select(batch, self.config.columns, part.file)
                 stats.rows += batch.num_rows

@@ -17,19 +17,14 @@ from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.errors import DataError
 from validator.stats import STATS_FILE as STATS_FILE
-from validator.stats.invalid import (  # defined once, TF-free; re-exported for readers here
-    INVALID_COUNT as INVALID_COUNT,
-)
-from validator.stats.invalid import (
-    INVALID_EXAMPLES as INVALID_EXAMPLES,
-)
-from validator.stats.invalid import (
-    INVALID_EXPECTED as INVALID_EXPECTED,
-)
-from validator.stats.invalid import (
-    attach_invalid_values as attach_invalid_values,
-)
+
+# Defined once in TF-free modules; re-exported here for the readers of this module.
+from validator.stats.invalid import INVALID_COUNT as INVALID_COUNT
+from validator.stats.invalid import INVALID_EXAMPLES as INVALID_EXAMPLES
+from validator.stats.invalid import INVALID_EXPECTED as INVALID_EXPECTED
+from validator.stats.invalid import attach_invalid_values as attach_invalid_values
 from validator.stats.tfdv_runtime import import_tfdv
+from validator.stats.view import num_examples as num_examples
 
 tfdv = import_tfdv()
 from tensorflow_data_validation.statistics import stats_impl  # noqa: E402  (after the quiet import)
@@ -75,10 +70,6 @@ def compute_statistics(batches: Iterable[pa.RecordBatch], schema: schema_pb2.Sch
     for batch in batches:
         acc.add(batch)
     return acc.result()
-
-
-def num_examples(stats: statistics_pb2.DatasetFeatureStatisticsList) -> int:
-    return int(stats.datasets[0].num_examples) if stats.datasets else 0
 
 
 def write_statistics(stats: statistics_pb2.DatasetFeatureStatisticsList, path: pathlib.Path) -> None:

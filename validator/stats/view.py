@@ -16,6 +16,10 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 TOP_VALUES = 10  # categories kept per feature: enough to see a mix change, small enough for 2 MB
 
 
+def num_examples(stats: statistics_pb2.DatasetFeatureStatisticsList) -> int:
+    return int(stats.datasets[0].num_examples) if stats.datasets else 0
+
+
 def path_name(path: object) -> str:
     """A feature path as dqv names it everywhere: steps joined by dots (struct.child)."""
     return ".".join(getattr(path, "step", ()))

@@ -101,16 +101,18 @@ def test_timestamp_column_selects_the_day(bq_emulator: Emulator, project: pathli
         record["source_details"]["row_restriction"]
 
 
-def test_empty_partition_blocks_with_no_rows(bq_emulator: Emulator, project: pathlib.Path,
-                                             run_dqv: Run) -> None:
+def test_empty_partition_is_not_ready(bq_emulator: Emulator, project: pathlib.Path,
+                                      run_dqv: Run) -> None:
+    # Issue 13: an absent or empty partition has not landed yet: not_ready (exit 3), not a
+    # DATASET_LOW_NUM_EXAMPLES block.
     write_bq_job(project, "bq", partitioned_source())
     proc = _run(run_dqv, project, bq_emulator.env, "2026-11-12")
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     record = json.loads(proc.stdout)
-    assert record["outcome"] == "block"
+    assert record["outcome"] == "not_ready"
     assert record["rows"] == 0
-    assert [f["anomaly_type"] for f in record["findings"]] == ["DATASET_LOW_NUM_EXAMPLES"]
-    assert "no rows" in record["findings"][0]["description"]
+    assert record["findings"] == []
+    assert "no rows" in record["error"]
     assert record["source_details"]["streams"] == 0
 
 

@@ -25,7 +25,7 @@ JOB_A, JOB_B = "training_events", "training_events_b"
 SCHEMA = text_format.Parse((REPO / "schemas" / "training_events.pbtxt").read_text(),
                            schema_pb2.Schema())
 FEATURES = {f.name for f in SCHEMA.feature}
-OUTCOMES = ("pass", "warn", "block", "not_evaluated")
+OUTCOMES = ("pass", "warn", "block", "not_evaluated", "not_ready")  # issue 13: not_ready
 RULES = REPO / "alerts" / "prometheus" / "rules.yml"
 DASHBOARD = REPO / "alerts" / "grafana" / "dqv.json"
 
@@ -80,7 +80,15 @@ def pushed(pushgateway: Pushgateway, tmp_path_factory: pytest.TempPathFactory) -
     (project / "jobs").mkdir()
     (project / "schemas").symlink_to(REPO / "schemas")
     (project / "sample_data").symlink_to(REPO / "sample_data")
-    text = (REPO / "jobs" / "training_events.yaml").read_text()
+    # Issue 13: a missing partition is not_ready now, so the not-evaluated run reads a partition
+    # that is there but unreadable (data/ holds the sample days and one corrupt day).
+    for day in (REPO / "sample_data" / "training_events").glob("ds=*"):
+        (project / "data" / day.name).mkdir(parents=True)
+        (project / "data" / day.name / "part-000.parquet").symlink_to(day / "part-000.parquet")
+    (project / "data" / "ds=2026-12-01").mkdir()
+    (project / "data" / "ds=2026-12-01" / "part-000.parquet").write_bytes(b"not parquet")
+    text = (REPO / "jobs" / "training_events.yaml").read_text().replace(
+        "path: sample_data/training_events", "path: data")
     (project / "jobs" / f"{JOB_A}.yaml").write_text(text)
     # B expects a passing run every second, so its stale-data alert goes off in Prometheus.
     (project / "jobs" / f"{JOB_B}.yaml").write_text(

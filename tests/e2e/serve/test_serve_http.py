@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import pathlib
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -94,8 +95,15 @@ def test_gate_over_http(service: Service) -> None:
 
     status, verdict = service.get("/gate/training_events?ds=2026-12-25")
     assert status == 503, verdict
-    assert verdict["outcome"] == "not_evaluated" and verdict["may_train"] is False
+    # Issue 13: a partition that has not landed is not_ready (503 with Retry-After).
+    assert verdict["outcome"] == "not_ready" and verdict["may_train"] is False
     assert "2026-12-25" in verdict["error"]
+    request = urllib.request.Request(service.base + "/gate/training_events?ds=2026-12-25")
+    if service.token:
+        request.add_header("Authorization", f"Bearer {service.token}")
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=600)
+    assert answer.value.code == 503 and answer.value.headers["Retry-After"] == "300"
 
     assert service.get("/gate/nope?ds=2026-11-01")[0] == 404
     assert service.get("/gate/training_events?ds=yesterday")[0] == 400

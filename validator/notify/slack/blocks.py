@@ -16,7 +16,8 @@ from validator.notify.slack.mrkdwn import code, escape
 
 ANOMALY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ICON = {Severity.ERROR: ":red_circle:", Severity.WARNING: ":large_yellow_circle:"}
-_OUTCOME_ICON = {Outcome.BLOCK: "🔴", Outcome.WARN: "🟡", Outcome.NOT_EVALUATED: "⚫", Outcome.PASS: "✅"}
+_OUTCOME_ICON = {Outcome.BLOCK: "🔴", Outcome.WARN: "🟡", Outcome.NOT_EVALUATED: "⚫", Outcome.PASS: "✅",
+                 Outcome.NOT_READY: "⏳"}
 
 
 @dataclasses.dataclass(frozen=True)

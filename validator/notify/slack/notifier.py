@@ -93,6 +93,8 @@ class SlackNotifier:
         self._lock = lock  # one notifier at a time per store: no message goes out twice
 
     def run_finished(self, job: Job, result: RunResult) -> None:
+        if result.outcome is Outcome.NOT_READY:
+            return  # late data is not bad data: no page, no thread reply, no resolution
         if isinstance(self._routes, ConfigError):
             raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them, "
                                 "`dqv validate-config` checks them")
@@ -124,6 +126,32 @@ class SlackNotifier:
             raise DeliveryError(message)
         if outcome.set_aside:
             raise DeliveryError(f"Slack refused {outcome.set_aside} message(s); see the log")
+
+
+    def post_summary(self, job: Job, records: list[Any], message: Message) -> None:
+        """One message (a backfill's summary) to every channel the records' findings route to."""
+        if isinstance(self._routes, ConfigError):
+            raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them")
+        channels: set[str] = set()
+        for record in records:
+            if record.outcome is Outcome.NOT_READY:
+                continue
+            facts = _facts(record)
+            channels |= set(split_by_channel(self._routes, job.name, job.owner, list(facts.findings)))
+        if not channels:
+            return
+        with self._lock():
+            store = self._store()
+            first, last = records[0].run_id, records[-1].run_id
+            for channel in sorted(channels):
+                store.enqueue(OutboxEntry(job=job.name, channel=channel,
+                                          thread_id=f"{job.name}/{channel}/summary/{first}-{last}",
+                                          kind="open", message=message.to_json(),
+                                          created_at=self._clock()))
+            outcome = Outbox(store, self._transport()).flush()
+        if outcome.waiting or outcome.set_aside:
+            raise DeliveryError(f"the backfill summary was not delivered ({outcome.error or 'refused'}); "
+                                "it waits in the outbox for `dqv alerts flush`")
 
 
 def _facts(record: Any) -> AlertFacts:

@@ -13,6 +13,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from validator.core.outcome import Outcome
+from validator.core.readiness import DATA_LATE
 from validator.notify.slack.blocks import AlertFacts, Changes, Message, alert_message, resolved_message
 from validator.notify.slack.routes import ChannelFindings
 from validator.notify.slack.state import Kind, Thread, alert_key
@@ -61,6 +62,8 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
         changes = Changes(new=len(set(keys) - before), still_open=len(set(keys) & before),
                           cleared=len(before - set(keys)))
         within_window = thread is not None and given.now - thread.opened_at < given.window_seconds
+        if thread is not None and within_window and _still_late(keys, before):
+            continue  # the data is still late: that was said once, every re-check is not news
         # Without threads (webhooks) a repeat is only remembered; a new anomaly is posted afresh.
         if thread is not None and within_window and (given.threads_supported or not changes.new):
             updated = dataclasses.replace(thread, open_keys=keys)
@@ -76,3 +79,8 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
         actions.append(Action("open", opened, alert_message(channel_facts)))
         changed.append(opened)
     return actions, changed
+
+
+def _still_late(keys: tuple[str, ...], before: set[str]) -> bool:
+    """Only DATA_LATE is routed here, and the open thread already says it."""
+    return bool(keys) and set(keys) == before and all(k.endswith(f"\x1f{DATA_LATE}") for k in keys)

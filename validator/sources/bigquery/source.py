@@ -35,14 +35,19 @@ from validator.sources.bigquery.errors import as_data_error, is_transient, one_l
 log = logging.getLogger("dqv")
 T = TypeVar("T")
 _DONE = object()
+_PSEUDO_COLUMNS = ("_partitiontime", "_partitiondate", "_table_suffix", "_file_name")
 
 
 class BigQueryTableSource:
     """The `Source` for `kind: bigquery` jobs."""
 
-    def __init__(self, config: BigQuerySource, clients: BigQueryClients | None = None) -> None:
+    def __init__(self, config: BigQuerySource, clients: BigQueryClients | None = None, *,
+                 features: frozenset[str] = frozenset()) -> None:
         self.config = config
         self._clients = clients
+        # The schema's feature names: the partition column and pseudo-columns are read (and
+        # become statistics) only when the schema names them.
+        self.features = features
 
     @property
     def clients(self) -> BigQueryClients:
@@ -100,10 +105,15 @@ class BigQueryTableSource:
             self._call(f"reading dataset {dataset}", lambda: bq.get_dataset(
                 dataset, retry=None, timeout=timeout))
         except DataNotFound:
-            raise DataNotFound(f"dataset {dataset} not found (looking for table {table.dotted}); "
-                               "check source.table and source.project") from None
-        raise DataNotFound(f"table {table.dotted} not found in dataset {dataset}; check source.table "
-                        "(and --ds for a date-sharded {ds_nodash} table)") from None
+            # A missing dataset is a wrong job, not late data: not evaluated.
+            raise DataError(f"dataset {dataset} not found (looking for table {table.dotted}); "
+                            "check source.table and source.project") from None
+        message = (f"table {table.dotted} not found in dataset {dataset}; check source.table "
+                   "(and --ds for a date-sharded {ds_nodash} table)")
+        # Only a date-sharded table's missing day is data that has not landed yet (not ready).
+        if "{ds_nodash}" in (self.config.table or ""):
+            raise DataNotFound(message) from None
+        raise DataError(message) from None
 
     def _ds_condition(self, meta: Any, table: bq_sql.TableName, ds: dt.date | None) -> str | None:
         """The partition's row restriction, after checking the job matches how the table is
@@ -275,9 +285,31 @@ class BigQueryTableSource:
         schema = pa.ipc.read_schema(pa.py_buffer(session.arrow_schema.serialized_schema))
         yield from self._read_streams([s.name for s in session.streams], schema, stats)
 
+    def _not_features(self) -> set[str]:
+        """Lower-cased names that select rows rather than describe them: the partition column
+        and BigQuery's pseudo-columns, unless the schema names them."""
+        names = set(_PSEUDO_COLUMNS)
+        if self.config.partition and self.config.partition.column:
+            names.add(self.config.partition.column.lower())
+        return names - {f.lower() for f in self.features}
+
+    def column_names(self, ds: dt.date | None) -> list[str] | None:
+        """The table's columns (None for a query or a table that is not there yet)."""
+        if self.config.query:
+            return None
+        try:
+            meta = self._get_table(bq_sql.table_name(self.config.table or "", self.clients.project, ds))
+        except DataError:
+            return None
+        return [f.name for f in meta.schema]
+
     def _selected_fields(self, meta: Any, table: bq_sql.TableName) -> list[str]:
         if not self.config.columns:
-            return []
+            skip = self._not_features()
+            names = [f.name for f in meta.schema]
+            # [] reads every column; else every column but the partition and pseudo-columns.
+            return [] if not skip & {n.lower() for n in names} else \
+                [n for n in names if n.lower() not in skip]
         present = {f.name.lower(): f.name for f in meta.schema}
         chosen = [present[c.lower()] for c in self.config.columns if c.lower() in present]
         if not chosen:
