@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from validator.cli.parser import resolve_ds_arg, build_parser
+from validator.cli.parser import build_parser, resolve_ds_arg
 
 __all__ = ["build_parser", "main"]  # build_parser: the tests and docs checks read the parser
 from validator.core.outcome import EXIT_USAGE
