@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow as pa
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
+from validator.engines.lifetime import die_with_parent
 from validator.engines.progress import Progress
 from validator.errors import ConfigError, DataError, DqvError
 from validator.sources.base import ReadStats, Shard, Source, SourcePlan
@@ -66,8 +67,10 @@ def _fold(batches: Iterator[pa.RecordBatch], schema: schema_pb2.Schema,
     return accumulator, converter
 
 
-def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any) -> None:
+def _worker(index: int, shard: Shard, schema: schema_pb2.Schema, results: Any,
+            parent_pid: int | None = None) -> None:
     """Runs in a forked process: read one shard, fold it, send back the partial result."""
+    die_with_parent(parent_pid)
     read = ReadStats()
     try:
         acc, converter = _fold(shard.read(read), schema,
@@ -117,7 +120,9 @@ class LocalEngine:
                   progress: Progress) -> statistics_pb2.DatasetFeatureStatisticsList:
         context = _process_context()
         results = context.Queue()
-        procs = [context.Process(target=_worker, args=(i, shard, schema, results), daemon=True)
+        parent = os.getpid() if context.get_start_method() == "fork" else None
+        procs = [context.Process(target=_worker, args=(i, shard, schema, results, parent),
+                                 daemon=True)
                  for i, shard in enumerate(shards)]
         log.debug("local engine: %d workers", len(procs))
         for proc in procs:

@@ -25,7 +25,7 @@ from validator.config.schema_io import load_schema
 from validator.core.outcome import Outcome
 from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
 from validator.core.result import RunResult
-from validator.errors import DqvError
+from validator.errors import DqvError, RunInterrupted
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
 from validator.notify.observer import RunObserver
@@ -61,8 +61,22 @@ def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSett
     record = RunRecord(run_id=run_id, job=job.name, ds=ds.isoformat() if ds else None,
                        started_at=started.isoformat(), dqv_version=__version__,
                        artifact_dir=artifact_dir(settings.artifact_root, job.name, ds, run_id))
-    store.start(record)
     result = RunResult(record)
+    try:
+        store.start(record)
+    except RunInterrupted as err:  # stopped while starting: still recorded, as interrupted
+        _not_evaluated(record, str(err))
+    else:
+        _evaluate_safely(job, ds, store, settings, source, result)
+    record.ended_at = utc_now().isoformat()
+    store.finish(record)
+    _tell(observers, job, result, store)
+    return result
+
+
+def _evaluate_safely(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings,
+                     source: Source | None, result: RunResult) -> None:
+    record = result.record
     try:
         _evaluate(job, ds, store, settings, source, result)
     except DqvError as err:
@@ -72,10 +86,6 @@ def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSett
         _not_evaluated(record, f"internal error ({err.__class__.__name__}: {err}); "
                                "please report it with the output of --verbose")
         record.source_details["traceback"] = traceback.format_exc(limit=8)
-    record.ended_at = utc_now().isoformat()
-    store.finish(record)
-    _tell(observers, job, result, store)
-    return result
 
 
 def _not_evaluated(record: RunRecord, reason: str) -> None:
