@@ -111,7 +111,10 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     from validator.validation.validate import Context, validate
 
     _timed(record, "load", t0)
-    baseline = baselines.resolve_baseline(job, record, store, result.history)
+    try:
+        baseline, unreadable = baselines.resolve_baseline(job, record, store, result.history), None
+    except baselines.BaselineUnreadable as err:  # drift is reported as not evaluated
+        baseline, unreadable = None, str(err)
     reference = baselines.resolve_reference(job, record, store, schema)
     source = source or build_source(job, schema)
     plan = source.plan(ds)
@@ -133,7 +136,8 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
 
     t0 = time.monotonic()
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
-                       context=Context(environment=job.environment, waivers=job.waivers, as_of=ds))
+                       context=Context(environment=job.environment, waivers=job.waivers, as_of=ds,
+                                       baseline_unreadable=unreadable))
     _timed(record, "validate", t0)
     record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
