@@ -10,6 +10,7 @@ these types, never on message text.
     │   ├── CostCapExceeded     the read would pass source.maximum_bytes_billed
     │   └── InvalidQuery        the warehouse rejected the query or row filter
     ├── StoreError          the run history (ML Metadata) could not be opened or written
+    ├── RunInterrupted      the run was stopped (SIGTERM) before it finished; recorded as such
     └── DeliveryError       metrics or alerts could not be delivered; never changes a verdict
 
 Messages are one line and say how to fix the problem.
@@ -65,6 +66,10 @@ class InvalidQuery(DataError):
 
 class StoreError(DqvError):
     """The run history store failed."""
+
+
+class RunInterrupted(DqvError):
+    """The run's process was told to stop (SIGTERM); the run is recorded as interrupted."""
 
 
 class DeliveryError(DqvError):

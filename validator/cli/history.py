@@ -14,6 +14,7 @@ from typing import Any
 
 from validator.cli.render import table
 from validator.core.record import RunRecord
+from validator.core.text import terminal_safe
 from validator.errors import ConfigError
 from validator.history.store import RunStore
 
@@ -113,7 +114,7 @@ def history_command(store: RunStore, ref: str, *, project_dir: pathlib.Path, las
     if as_json:
         print(history_json(job, rows))
     elif not rows:
-        print(f"{job}: no runs yet")
+        print(terminal_safe(f"{job}: no runs yet"))
     else:
-        print(render_history(job, rows, all_runs=all_runs))
+        print(terminal_safe(render_history(job, rows, all_runs=all_runs), keep_newlines=True))
     return 0

@@ -22,14 +22,22 @@ from validator.cli.parser import build_parser, resolve_ds_arg
 
 __all__ = ["build_parser", "main"]  # build_parser: the tests and docs checks read the parser
 from validator.core.outcome import EXIT_USAGE
+from validator.core.text import terminal_safe
 from validator.errors import ConfigError, DqvError
 
 log = logging.getLogger("dqv")
 LIBRARY_LOGGERS = ("slack_sdk", "urllib3", "google", "apache_beam", "absl", "tensorflow")
+class _SafeFormatter(logging.Formatter):
+    """Log lines carry data values (file and column names): escaped like every print."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record), keep_newlines=True)
+
+
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("dqv: %(message)s"))
+    handler.setFormatter(_SafeFormatter("dqv: %(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
@@ -55,7 +63,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any = None) -> int:
-    from validator.cli import render
+    from validator.cli import render, signals
     from validator.run.session import RunSession, exit_code, finish
     from validator.run.settings import RunSettings
 
@@ -74,14 +82,16 @@ def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any
         result = session.run(job, ds)
         records.append(result.record)
         if not args.json:
-            print(render.run_summary(result.record), flush=True)
+            print(terminal_safe(render.run_summary(result.record), keep_newlines=True), flush=True)
+        if signals.interrupted():
+            break  # a backfill stops at the interrupted day
     finish(session, job)
     if args.json:
         data = [r.to_json() for r in records]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True))
     elif len(records) > 1:
         print()
-        print(render.backfill_summary(records))
+        print(terminal_safe(render.backfill_summary(records), keep_newlines=True))
     return exit_code(job, records)
 
 
@@ -145,7 +155,7 @@ def cmd_validate_config(args: argparse.Namespace) -> int:
             print(f"ok     {file}")
         except ConfigError as err:
             errors += 1
-            print(f"error  {err}")
+            print(f"error  {terminal_safe(err)}")
     from validator.notify.slack.setup import check_routes
 
     try:
@@ -154,7 +164,7 @@ def cmd_validate_config(args: argparse.Namespace) -> int:
             print(f"ok     {routes}")
     except ConfigError as err:
         errors += 1
-        print(f"error  {err}")
+        print(f"error  {terminal_safe(err)}")
     return EXIT_USAGE if errors else 0
 
 
@@ -175,7 +185,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
     options = GateOptions(project_dir=args.project_dir, artifact_root=artifact_root(args),
                           max_age=max_age, progress=not args.quiet, wait=args.wait, poll=args.poll)
     verdict = check(job, day, options)
-    print(json.dumps(verdict.to_json(), indent=2, sort_keys=True) if args.json else gate.summary(verdict))
+    print(json.dumps(verdict.to_json(), indent=2, sort_keys=True) if args.json
+          else terminal_safe(gate.summary(verdict), keep_newlines=True))
     return verdict.exit_code
 
 
@@ -203,6 +214,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     return init(args)
 
 
+RECORDED_ON_SIGTERM = ("run", "backfill", "gate")
 COMMANDS = {
     "init": cmd_init,
     "run": cmd_run,
@@ -223,14 +235,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args)
+    if getattr(args, "new_store", False):
+        os.environ["DQV_NEW_STORE"] = "1"
+    if args.command in RECORDED_ON_SIGTERM:
+        from validator.cli.signals import record_runs_on_sigterm
+
+        record_runs_on_sigterm()
     try:
         return COMMANDS[args.command](args)
     except DqvError as err:
-        print(f"dqv: error: {err}", file=sys.stderr)
+        print(f"dqv: error: {terminal_safe(str(err))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("dqv: interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # fail closed: a bug is "not evaluated" (2), never "blocked" (1)
+        log.debug("internal error", exc_info=True)
+        print(f"dqv: internal error ({err.__class__.__name__}: {terminal_safe(str(err))}); "
+              "rerun with --verbose and report it", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

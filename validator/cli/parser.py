@@ -59,6 +59,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "default PROJECT_DIR/dqv-artifacts)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    parser.add_argument("--new-store", action="store_true",
+                        help="start a new run history if the store is missing or empty although "
+                             "the artifact root holds runs (env DQV_NEW_STORE=1)")
 
 
 def _engine_args(parser: argparse.ArgumentParser) -> None:

@@ -8,10 +8,12 @@ from typing import Any
 from validator.core.findings import Finding
 from validator.core.monitors import MONITOR_ANOMALY_TYPES
 from validator.core.record import RunRecord
+from validator.core.text import terminal_safe
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 80) -> str:
-    cells = [[str(h) for h in headers]] + [[_clip(str(c), max_width) for c in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [[_clip(terminal_safe(c), max_width) for c in row]
+                                           for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

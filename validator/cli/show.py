@@ -14,6 +14,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from validator.cli.render import table
 from validator.core.record import RunRecord
+from validator.core.text import terminal_safe
 from validator.errors import ConfigError
 from validator.history.baselines import read_statistics
 from validator.history.store import RunStore
@@ -222,5 +223,5 @@ def show_command(store: RunStore, run_id: str, *, as_json: bool) -> int:
                           "`dqv history JOB --all` (and check --artifact-root)")
     baseline = store.get(record.baseline_run_id) if record.baseline_run_id else None
     data = show_data(record, baseline)
-    print(show_json(data) if as_json else render_show(data))
+    print(show_json(data) if as_json else terminal_safe(render_show(data), keep_newlines=True))
     return 0

@@ -51,6 +51,9 @@ class LocalSource(StrictModel):
     partition: PartitionConfig | None = None
     columns: list[str] | None = None
     csv_delimiter: str = ","
+    # CSV text is taken as written: only an empty field is missing, unless markers are listed
+    # here (e.g. [NA, "null"]). pyarrow's default list would drop country code NA.
+    csv_null_values: list[str] = Field(default_factory=list)
     batch_rows: int = Field(65_536, ge=1, le=10_000_000)
 
     @field_validator("csv_delimiter")

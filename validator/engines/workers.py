@@ -13,6 +13,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from validator.engines.lifetime import die_with_parent
 from validator.engines.progress import Progress
 from validator.errors import ConfigError, DataError
 from validator.sources.base import ReadStats, Shard, Source, SourcePlan
@@ -92,12 +93,20 @@ def collect(procs: Sequence[Any], results: Any, progress: Progress, engine: str)
     return [partials[i] for i in sorted(partials)]
 
 
+def _in_worker(target: Any, parent_pid: int | None, *args: Any) -> None:
+    die_with_parent(parent_pid)
+    target(*args)
+
+
 def run_workers(target: Any, shards: Sequence[Shard], args: tuple[Any, ...], preload: str,
                 progress: Progress, engine: str) -> list[Any]:
-    """Start one process per shard running target(index, shard, *args, results); collect."""
+    """Start one process per shard running target(index, shard, *args, results); collect.
+    Every worker dies with this process (engines/lifetime.py), so a killed run leaves none."""
     context = process_context(preload)
     results = context.Queue()
-    procs = [context.Process(target=target, args=(i, shard, *args, results), daemon=True)
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    procs = [context.Process(target=_in_worker, args=(target, parent, i, shard, *args, results),
+                             daemon=True)
              for i, shard in enumerate(shards)]
     for proc in procs:
         proc.start()

@@ -8,7 +8,10 @@
 
 A pinned baseline or a skew reference that cannot be loaded fails the run (not evaluated):
 the job asked for a comparison, and skipping it silently would pass data nobody checked.
-A missing or unreadable "last passing" baseline only skips drift, as on a job's first day.
+No earlier passing run only skips drift, as on a job's first day. A "last passing" baseline
+that exists in the history but whose statistics cannot be read (deleted, corrupted) raises
+`BaselineUnreadable`: the run goes on and drift is reported as not evaluated, a finding of its
+own (BASELINE_UNREADABLE), never a silent pass.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+from google.protobuf.message import DecodeError
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.config.job import Job
@@ -36,9 +40,15 @@ def read_statistics(uri: str) -> statistics_pb2.DatasetFeatureStatisticsList:
     stats = statistics_pb2.DatasetFeatureStatisticsList()
     try:
         stats.ParseFromString(artifact_fs.read_bytes(uri))
-    except ValueError as err:  # protobuf's DecodeError
-        raise OSError(f"{uri} is not a statistics file ({err})") from None
+    except (ValueError, DecodeError) as err:
+        raise OSError(f"{uri} is not a statistics file ({err or 'cannot be parsed'})") from None
+    if not stats.datasets:
+        raise OSError(f"{uri} holds no statistics")
     return stats
+
+
+class BaselineUnreadable(DataError):
+    """The drift baseline is in the history but its statistics cannot be read."""
 
 
 def write_statistics(artifact_dir: str, statistics: statistics_pb2.DatasetFeatureStatisticsList
@@ -77,9 +87,11 @@ def resolve_baseline(job: Job, record: RunRecord, store: RunStore,
     try:
         stats = read_statistics(previous.statistics)
     except OSError as err:
-        log.warning("%s: baseline statistics of run %s unreadable (%s); drift not checked",
+        log.warning("%s: baseline statistics of run %s unreadable (%s); drift not evaluated",
                     job.name, previous.run_id, err)
-        return None
+        raise BaselineUnreadable(f"drift not evaluated: the baseline statistics of run "
+                                 f"{previous.run_id} (ds {previous.ds}) cannot be read: {err}"
+                                 ) from None
     record.baseline_run_id, record.baseline_ds = previous.run_id, previous.ds
     return stats
 

@@ -5,7 +5,10 @@
   MLMD's own retries give up under load; a lock makes concurrent processes simply wait.
 
 The kernel releases a flock when its process dies, even by SIGKILL: a lock that can be taken
-means its owner is gone. Lock files live in ARTIFACT_ROOT/.locks (or, for a gs:// root, in
+means its owner is gone. A flock belongs to the open file, which a fork shares: so every forked
+child (the local engine's workers) closes the lock files at once (`os.register_at_fork`), and a
+lock dies with the process that took it, never kept alive by a straggling child.
+Lock files live in ARTIFACT_ROOT/.locks (or, for a gs:// root, in
 the local directory DQV_LOCK_DIR, default TMPDIR/dqv-locks). They serialize processes on one
 host; runs on several hosts sharing a MySQL store are not serialized with each other.
 """
@@ -29,6 +32,17 @@ log = logging.getLogger("dqv")
 LOCK_DIR_ENV = "DQV_LOCK_DIR"
 _held: set[str] = set()  # run-lock paths this process holds (other threads' runs)
 _held_guard = threading.Lock()
+_open_fds: set[int] = set()  # lock files this process has open; a forked child closes them
+
+
+def _close_in_child() -> None:
+    for fd in list(_open_fds):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _open_fds.clear()
+
+
+os.register_at_fork(after_in_child=_close_in_child)
 
 
 def lock_dir(artifact_root: str | os.PathLike[str]) -> pathlib.Path:
@@ -47,10 +61,17 @@ def run_lock_path(artifact_root: str | os.PathLike[str], job: str, ds: str | Non
 def _open(path: pathlib.Path) -> int:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as err:
         raise StoreError(f"cannot create lock file {path}: {err.strerror}; check the permissions "
                          f"of {path.parent} (or set {LOCK_DIR_ENV})") from None
+    _open_fds.add(fd)
+    return fd
+
+
+def _close(fd: int) -> None:
+    _open_fds.discard(fd)
+    os.close(fd)  # closing releases the lock
 
 
 @contextlib.contextmanager
@@ -69,7 +90,7 @@ def exclusive(path: pathlib.Path, *, waiting_message: str | None = None) -> Iter
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        _close(fd)
 
 
 @contextlib.contextmanager
@@ -107,4 +128,4 @@ def run_is_alive(artifact_root: str | os.PathLike[str], job: str, ds: str | None
     except BlockingIOError:
         return True
     finally:
-        os.close(fd)
+        _close(fd)

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import pathlib
+import re
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -70,6 +71,7 @@ _STATE = {None: mlmd.Execution.RUNNING, Outcome.PASS: mlmd.Execution.COMPLETE,
           Outcome.WARN: mlmd.Execution.COMPLETE, Outcome.BLOCK: mlmd.Execution.COMPLETE,
           Outcome.NOT_EVALUATED: mlmd.Execution.FAILED, Outcome.NOT_READY: mlmd.Execution.COMPLETE}
 INTERRUPTED = "interrupted"
+NEW_STORE_ENV = "DQV_NEW_STORE"  # "1": a missing or empty store may start a new history
 
 
 def span_of(ds: str | None) -> int | None:
@@ -151,13 +153,28 @@ class MlmdRunStore:
         with locks.exclusive(self._lock) if self._lock else contextlib.nullcontext():
             try:
                 if self._store is None:
-                    store = metadata_store.MetadataStore(self.config)
-                    self._types = _Types(store)
-                    self._store = store
+                    self._store = self._open()
                 yield self._store
             except mlmd_errors.StatusError as err:
                 raise StoreError(f"ML Metadata store {self.location}: {err}; check the file or "
                                  "the DQV_METADATA setting") from None
+
+    def _open(self) -> metadata_store.MetadataStore:
+        """Open the store once. A SQLite file that is damaged, or missing or empty while the
+        artifact root holds runs, is an error: never silently replaced by a fresh history."""
+        if self._lock is not None:
+            check_sqlite_file(pathlib.Path(self.config.sqlite.filename_uri), self.root)
+        try:
+            store = metadata_store.MetadataStore(self.config)
+            self._types = _Types(store)
+        except (mlmd_errors.StatusError, RuntimeError) as err:
+            text = str(err)
+            found = re.search(r"executing query: (.*?) query:", text)
+            reason = found.group(1) if found else (text.splitlines() or ["?"])[0][:200]
+            raise StoreError(f"the run history {self.location} cannot be opened ({reason}); "
+                             f"restore it from a backup, or move it away and start a new history "
+                             f"with --new-store (env {NEW_STORE_ENV}=1)") from None
+        return store
 
     @property
     def types(self) -> _Types:
@@ -333,6 +350,27 @@ class MlmdRunStore:
                 return
             raise StoreError(f"cannot write {path}: {err}; check the artifact root's permissions "
                              "and free space") from None
+
+
+def check_sqlite_file(path: pathlib.Path, artifact_root: str) -> None:
+    """A missing or 0-byte store is only created anew where no runs are expected: when the
+    artifact root holds no run yet, or the user asked for a new store (DQV_NEW_STORE=1)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    if size or os.environ.get(NEW_STORE_ENV, "").strip() in ("1", "true", "yes"):
+        return
+    if artifact_fs.is_remote(artifact_root) or not _holds_runs(pathlib.Path(artifact_root)):
+        return
+    state = "missing" if size is None else "empty (0 bytes)"
+    raise StoreError(f"the run history {path} is {state} but {artifact_root} holds runs; restore "
+                     f"it from a backup, or start a new history with --new-store (env "
+                     f"{NEW_STORE_ENV}=1)")
+
+
+def _holds_runs(root: pathlib.Path) -> bool:
+    return next(iter(root.glob(f"*/ds=*/*/{RUN_FILE}")), None) is not None
 
 
 def open_metadata(artifact_root: str | os.PathLike[str]) -> MlmdRunStore:

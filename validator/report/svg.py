@@ -10,6 +10,7 @@ import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 
+from validator.core.text import terminal_safe
 from validator.report.features import FeatureComparison, common_edges, rebin, top_value_union
 
 WIDTH = 300
@@ -17,7 +18,8 @@ LABEL_CHARS = 18
 
 
 def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped; control characters (ESC sequences from the data) shown as escapes."""
+    return html.escape(terminal_safe(value), quote=True)
 
 
 def _n(value: float) -> str:

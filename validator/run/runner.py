@@ -28,7 +28,7 @@ from validator.core import readiness
 from validator.core.outcome import Outcome
 from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
 from validator.core.result import RunResult
-from validator.errors import DataNotFound, DqvError
+from validator.errors import DataNotFound, DqvError, RunInterrupted
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
 from validator.notify.observer import RunObserver
@@ -64,8 +64,22 @@ def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSett
     record = RunRecord(run_id=run_id, job=job.name, ds=ds.isoformat() if ds else None,
                        started_at=started.isoformat(), dqv_version=__version__,
                        artifact_dir=artifact_dir(settings.artifact_root, job.name, ds, run_id))
-    store.start(record)
     result = RunResult(record)
+    try:
+        store.start(record)
+    except RunInterrupted as err:  # stopped while starting: still recorded, as interrupted
+        _not_evaluated(record, str(err))
+    else:
+        _evaluate_safely(job, ds, store, settings, source, result)
+    record.ended_at = utc_now().isoformat()
+    store.finish(record)
+    _tell(observers, job, result, store)
+    return result
+
+
+def _evaluate_safely(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings,
+                     source: Source | None, result: RunResult) -> None:
+    record = result.record
     try:
         _evaluate(job, ds, store, settings, source, result)
     except DataNotFound as err:  # late data is not bad data (core/readiness.py)
@@ -77,10 +91,6 @@ def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSett
         _not_evaluated(record, f"internal error ({err.__class__.__name__}: {err}); "
                                "please report it with the output of --verbose")
         record.source_details["traceback"] = traceback.format_exc(limit=8)
-    record.ended_at = utc_now().isoformat()
-    store.finish(record)
-    _tell(observers, job, result, store)
-    return result
 
 
 def _not_evaluated(record: RunRecord, reason: str) -> None:
@@ -113,7 +123,10 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     from validator.stats.view import num_examples
 
     _timed(record, "load", t0)
-    baseline = baselines.resolve_baseline(job, record, store, result.history)
+    try:
+        baseline, unreadable = baselines.resolve_baseline(job, record, store, result.history), None
+    except baselines.BaselineUnreadable as err:  # drift is reported as not evaluated
+        baseline, unreadable = None, str(err)
     reference = baselines.resolve_reference(job, record, store, schema)
     source = source or build_source(job, schema)
     engine_name = settings.engine or job.engine
@@ -145,7 +158,8 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     from validator.validation.validate import Context, validate
 
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
-                       context=Context(environment=job.environment, waivers=job.waivers, as_of=ds))
+                       context=Context(environment=job.environment, waivers=job.waivers, as_of=ds,
+                                       baseline_unreadable=unreadable))
     _timed(record, "validate", t0)
     from validator.run import monitoring
 

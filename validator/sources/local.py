@@ -131,6 +131,7 @@ class LocalFileSource:
         for part in merge_parts(plan.parts):
             stats.bytes_read += part.size
             for batch in self._read_part(part, plan.dictionary_columns):
+                _unique_columns(batch, part.file)
                 column = self.config.partition.column if self.config.partition else None
                 if column and ds is not None:
                     batch = _rows_of_day(batch, column, ds, part.file)
@@ -169,9 +170,18 @@ class LocalFileSource:
             parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in self.bytes_columns},
+                null_values=["", *self.config.csv_null_values],
                 strings_can_be_null=True, quoted_strings_can_be_null=False),
         )
         yield from reader
+
+
+def _unique_columns(batch: pa.RecordBatch, file: str) -> None:
+    names = batch.schema.names
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"{file}: duplicate column name(s) {', '.join(map(repr, twice))}; each "
+                        "column needs its own name (rename them in the file)")
 
 
 def _rows_of_day(batch: pa.RecordBatch, column: str, ds: dt.date, file: str) -> pa.RecordBatch:

@@ -88,6 +88,7 @@ class Context:
     environment: str | None = None
     waivers: Sequence[Waiver] = ()
     as_of: dt.date | None = None
+    baseline_unreadable: str | None = None  # why the drift baseline could not be read
 
 
 def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
@@ -120,9 +121,28 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
     _invalid_value_findings(statistics, anomalies)
     measurements = _measurements(anomalies)
     findings = _findings(anomalies, policy, measurements, skew_from)
+    if context.baseline_unreadable and _checks_drift(schema):
+        findings.append(_baseline_unreadable(context.baseline_unreadable, policy))
     if waivers:
         findings = list(apply_waivers(findings, waivers, reference_date(as_of)))
     return Verdict(outcome_of(findings), tuple(findings), anomalies, tuple(measurements))
+
+
+BASELINE_UNREADABLE = "BASELINE_UNREADABLE"
+
+
+def _checks_drift(schema: schema_pb2.Schema) -> bool:
+    return any(f.HasField("drift_comparator") for f in schema.feature) or \
+        schema.dataset_constraints.HasField("num_examples_drift_comparator")
+
+
+def _baseline_unreadable(reason: str, policy: SeverityConfig) -> Finding:
+    """Drift could not be checked: a finding of its own (default error; the job's severity
+    rules and waivers apply to it as to any anomaly type)."""
+    return Finding(feature=DATASET, anomaly_type=BASELINE_UNREADABLE,
+                   severity=severity_for(policy, DATASET, BASELINE_UNREADABLE),
+                   short_description="Drift not evaluated: baseline unreadable",
+                   description=reason, value=None, threshold=None)
 
 
 def _merge_skew(anomalies: anomalies_pb2.Anomalies, skew: anomalies_pb2.Anomalies

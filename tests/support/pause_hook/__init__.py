@@ -13,9 +13,12 @@ import os
 import pathlib
 
 PAUSE_ENV = "DQV_TEST_PAUSE_AFTER_START"
+WORKER_PAUSE_ENV = "DQV_TEST_PAUSE_IN_WORKER"  # a local engine worker sleeps before reading
 HOOK_DIR = pathlib.Path(__file__).resolve().parent
 
 
-def pause_env(seconds: float | str) -> dict[str, str]:
+def pause_env(seconds: float | str, *, in_worker: bool = False) -> dict[str, str]:
+    """`in_worker`: pause inside each forked worker of the local engine instead (the run holds
+    its lock and has live child processes)."""
     path = os.pathsep.join(p for p in (str(HOOK_DIR), os.environ.get("PYTHONPATH", "")) if p)
-    return {PAUSE_ENV: str(seconds), "PYTHONPATH": path}
+    return {WORKER_PAUSE_ENV if in_worker else PAUSE_ENV: str(seconds), "PYTHONPATH": path}

@@ -14,3 +14,18 @@ if os.environ.get("DQV_TEST_PAUSE_AFTER_START"):
         time.sleep(float(os.environ["DQV_TEST_PAUSE_AFTER_START"]))
 
     MlmdRunStore.start = _start_then_pause  # type: ignore[method-assign]
+
+if os.environ.get("DQV_TEST_PAUSE_IN_WORKER"):
+    import time
+
+    from validator.sources.local_split import LocalShard
+
+    _read = LocalShard.read
+    _main_pid = os.getpid()
+
+    def _pause_then_read(self, stats):  # type: ignore[no-untyped-def]
+        if os.getpid() != _main_pid:  # a forked worker of the local engine
+            time.sleep(float(os.environ["DQV_TEST_PAUSE_IN_WORKER"]))
+        yield from _read(self, stats)
+
+    LocalShard.read = _pause_then_read  # type: ignore[method-assign]

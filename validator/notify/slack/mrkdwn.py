@@ -5,9 +5,12 @@ Slack parses `<...>` as mentions and links, so `&`, `<`, `>` become entities (Sl
 rule). mrkdwn has no escape for `*`, `_`, `~` and backticks; a zero-width space on each side
 keeps them from pairing up into formatting while they still show as typed. Every text object
 we build is also `verbatim`, so Slack does not auto-link bare URLs, #channels or @here.
+Control characters (ESC sequences in a column name) are shown escaped (core/text.py).
 """
 
 from __future__ import annotations
+
+from validator.core.text import terminal_safe
 
 ZWSP = "\u200b"
 FORMATTING = "*_~`"
@@ -16,7 +19,7 @@ _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
 def escape(value: object, limit: int | None = None) -> str:
     """`value` as mrkdwn-safe text on one line, clipped to `limit` characters first."""
-    text = " ".join(str(value).split())
+    text = terminal_safe(" ".join(str(value).split()))
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
     for raw, entity in _ENTITIES:
@@ -29,7 +32,7 @@ def escape(value: object, limit: int | None = None) -> str:
 def code(value: object, limit: int | None = None) -> str:
     """`value` inside an inline code span (no formatting applies there; a backtick in the
     value would end the span, so it becomes a look-alike)."""
-    text = " ".join(str(value).split()).replace("`", "ˋ")
+    text = terminal_safe(" ".join(str(value).split())).replace("`", "ˋ")
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
     for raw, entity in _ENTITIES:

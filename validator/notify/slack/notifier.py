@@ -21,8 +21,8 @@ from validator.core.outcome import Outcome
 from validator.errors import ConfigError, DeliveryError
 from validator.notify.slack.blocks import AlertFacts, Message
 from validator.notify.slack.plan import PlanInput, plan
-from validator.notify.slack.routes import Routes, split_by_channel
-from validator.notify.slack.state import AlertStore, OutboxEntry
+from validator.notify.slack.routes import Routes, load_routes, routes_path, split_by_channel
+from validator.notify.slack.state import AlertStore, Kind, OutboxEntry
 from validator.notify.slack.transport import SlackRejected, SlackSettings, SlackUnavailable, Transport
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("dqv")
 Lock = Callable[[], contextlib.AbstractContextManager[Any]]
 REPORT_FILE = "report.html"
+UNROUTED: Kind = "unrouted"
 NOT_EVALUATED = {"feature": "(run)", "anomaly_type": "NOT_EVALUATED", "severity": "error",
                  "short_description": "the data was not evaluated", "value": None, "threshold": None}
 
@@ -44,19 +45,22 @@ class FlushResult:
 
 
 class Outbox:
-    def __init__(self, store: AlertStore, transport: Transport) -> None:
+    def __init__(self, store: AlertStore, transport: Transport, clock: Callable[[], float] = time.time
+                 ) -> None:
         self._store = store
         self._transport = transport
+        self._clock = clock
 
     def flush(self) -> FlushResult:
+        unrouted, reason = self._route_waiting()
         delivered = set_aside = 0
-        pending = self._store.pending()
+        pending = [e for e in self._store.pending() if e.kind != UNROUTED]
         for index, entry in enumerate(pending):
             try:
                 self._deliver(entry)
             except SlackUnavailable as err:
                 self._store.record_attempt(entry, str(err))
-                return FlushResult(delivered, set_aside, len(pending) - index, str(err))
+                return FlushResult(delivered, set_aside, len(pending) - index + unrouted, str(err))
             except SlackRejected as err:
                 log.error("slack: %s; message to %s set aside (job %s)", err, entry.channel, entry.job)
                 self._store.settle(entry, delivered=False, error=str(err))
@@ -64,7 +68,24 @@ class Outbox:
                 continue
             self._store.settle(entry, delivered=True)
             delivered += 1
-        return FlushResult(delivered, set_aside, 0)
+        return FlushResult(delivered, set_aside, unrouted, reason)
+
+    def _route_waiting(self) -> tuple[int, str]:
+        """Route the alerts that wait for valid routes; returns how many still wait, and why."""
+        waiting, reason = 0, ""
+        for entry in (e for e in self._store.pending() if e.kind == UNROUTED):
+            alert = entry.message
+            try:
+                routes = load_routes(routes_path(pathlib.Path(alert["project_dir"])))
+            except ConfigError as err:
+                self._store.record_attempt(entry, f"alert routes are invalid ({err})")
+                waiting, reason = waiting + 1, entry.last_error
+                continue
+            facts = _facts_from_json(alert["facts"])
+            queue(self._store, Routing(routes, self._transport.threads_supported, self._clock()),
+                  facts, alert.get("owner") or "")
+            self._store.settle(entry, delivered=True)
+        return waiting, reason
 
     def _deliver(self, entry: OutboxEntry) -> None:
         thread = self._store.thread(entry.thread_id)
@@ -96,29 +117,25 @@ class SlackNotifier:
         if result.outcome is Outcome.NOT_READY:
             return  # late data is not bad data: no page, no thread reply, no resolution
         if isinstance(self._routes, ConfigError):
-            raise DeliveryError(f"alert routes are invalid ({self._routes}); fix them, "
-                                "`dqv validate-config` checks them")
+            # Queued before anything can fail: the alert waits, with the reason, until the
+            # routes are fixed (`dqv alerts flush` or the next run routes and delivers it).
+            reason = f"alert routes are invalid ({self._routes})"
+            with self._lock():
+                self._store().enqueue(OutboxEntry(
+                    job=job.name, channel="", thread_id="", kind=UNROUTED, created_at=self._clock(),
+                    message={"facts": _facts_to_json(_facts(result.record)), "owner": job.owner,
+                             "project_dir": str(job.project_dir)}, last_error=reason))
+            raise DeliveryError(f"{reason}; the alert waits in the outbox: fix the routes "
+                                "(`dqv validate-config` checks them), then `dqv alerts flush`")
         with self._lock():
             self._notify(job, self._routes, result)
 
     def _notify(self, job: Job, routes: Routes, result: RunResult) -> None:
-        record = result.record
         store = self._store()
         transport = self._transport()
-        facts = _facts(record)
-        findings = list(facts.findings)
-        routed = split_by_channel(routes, job.name, job.owner, findings)
-        actions, changed = plan(PlanInput(
-            facts=facts, routed=routed, open_threads=store.open_threads(job.name), now=self._clock(),
-            window_seconds=routes.suppression_window_hours * 3600,
-            threads_supported=transport.threads_supported))
-        for thread in changed:
-            store.save_thread(thread)
-        for action in actions:
-            store.enqueue(OutboxEntry(job=job.name, channel=action.thread.channel,
-                                      thread_id=action.thread.thread_id, kind=action.kind,
-                                      message=action.message.to_json(), created_at=self._clock()))
-        outcome = Outbox(store, transport).flush()
+        queue(store, Routing(routes, transport.threads_supported, self._clock()),
+              _facts(result.record), job.owner)
+        outcome = Outbox(store, transport, self._clock).flush()
         if outcome.waiting:
             message = (f"{outcome.error}; {outcome.waiting} message(s) wait in the outbox and go out "
                        "with the next run or `dqv alerts flush`")
@@ -152,6 +169,44 @@ class SlackNotifier:
         if outcome.waiting or outcome.set_aside:
             raise DeliveryError(f"the backfill summary was not delivered ({outcome.error or 'refused'}); "
                                 "it waits in the outbox for `dqv alerts flush`")
+
+
+@dataclasses.dataclass(frozen=True)
+class Routing:
+    routes: Routes
+    threads_supported: bool
+    now: float
+
+
+def queue(store: AlertStore, routing: Routing, facts: AlertFacts, owner: str) -> None:
+    """Plan one run's messages against the job's open threads and put them in the outbox."""
+    routes = routing.routes
+    routed = split_by_channel(routes, facts.job, owner, list(facts.findings))
+    actions, changed = plan(PlanInput(
+        facts=facts, routed=routed, open_threads=store.open_threads(facts.job), now=routing.now,
+        window_seconds=routes.suppression_window_hours * 3600,
+        threads_supported=routing.threads_supported))
+    for thread in changed:
+        store.save_thread(thread)
+    for action in actions:
+        store.enqueue(OutboxEntry(job=facts.job, channel=action.thread.channel,
+                                  thread_id=action.thread.thread_id, kind=action.kind,
+                                  message=action.message.to_json(), created_at=routing.now))
+
+
+def _facts_to_json(facts: AlertFacts) -> dict[str, Any]:
+    return {"job": facts.job, "ds": facts.ds, "outcome": facts.outcome.value,
+            "run_id": facts.run_id, "findings": list(facts.findings),
+            "artifact_dir": facts.artifact_dir, "statistics": facts.statistics,
+            "report": facts.report, "error": facts.error}
+
+
+def _facts_from_json(data: dict[str, Any]) -> AlertFacts:
+    return AlertFacts(job=data["job"], ds=data.get("ds"), outcome=Outcome(data["outcome"]),
+                      run_id=data["run_id"], findings=tuple(data.get("findings") or ()),
+                      artifact_dir=data.get("artifact_dir") or "",
+                      statistics=data.get("statistics"), report=data.get("report"),
+                      error=data.get("error"))
 
 
 def _facts(record: Any) -> AlertFacts:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal, Protocol
 
-Kind = Literal["open", "reply", "resolve"]
+# "unrouted": an alert that could not be routed yet (alerts/routes.yaml invalid); it waits in
+# the outbox with the reason, and is routed and delivered once the routes are fixed.
+Kind = Literal["open", "reply", "resolve", "unrouted"]
 
 
 def alert_key(finding: dict[str, Any]) -> str:
