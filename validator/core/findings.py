@@ -34,6 +34,51 @@ class AppliedWaiver:
 
 
 @dataclasses.dataclass(frozen=True)
+class ValueCount:
+    """One offending value and how many rows hold it (None when only the value is known)."""
+
+    value: str
+    count: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "count": self.count}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ValueCount:
+        count = data.get("count")
+        return cls(value=str(data.get("value", "")), count=None if count is None else int(count))
+
+
+@dataclasses.dataclass(frozen=True)
+class Detail:
+    """Observed vs expected for one finding, as facts every output renders the same way
+    (core/finding_text.py). Filled where the statistics, schema, baseline or band say it; an
+    empty field means "not known", never "zero"."""
+
+    expected: str = ""  # e.g. "one of desktop, mobile, tablet (schema domain)", "<= 120 (schema max)"
+    observed: str = ""  # e.g. "smart_tv", "999", "70%"
+    rows_affected: int | None = None
+    rows_total: int | None = None
+    examples: tuple[ValueCount, ...] = ()
+    baseline_ds: str | None = None  # the ds a drift finding compares with
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expected": self.expected, "observed": self.observed,
+                "rows_affected": self.rows_affected, "rows_total": self.rows_total,
+                "examples": [e.to_json() for e in self.examples], "baseline_ds": self.baseline_ds}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Detail:
+        def _int(key: str) -> int | None:
+            value = data.get(key)
+            return None if value is None else int(value)
+        return cls(expected=str(data.get("expected") or ""), observed=str(data.get("observed") or ""),
+                   rows_affected=_int("rows_affected"), rows_total=_int("rows_total"),
+                   examples=tuple(ValueCount.from_json(e) for e in data.get("examples") or ()),
+                   baseline_ds=data.get("baseline_ds"))
+
+
+@dataclasses.dataclass(frozen=True)
 class Finding:
     """One anomaly on one feature, with the severity the job's policy (and waivers) give it."""
 
@@ -45,6 +90,7 @@ class Finding:
     value: float | None = None
     threshold: float | None = None
     waiver: AppliedWaiver | None = None
+    detail: Detail | None = None
 
     @property
     def policy_severity(self) -> Severity:
@@ -57,18 +103,21 @@ class Finding:
         data = dataclasses.asdict(self)
         data["severity"] = self.severity.value
         data["waiver"] = self.waiver.to_json() if self.waiver else None
+        data["detail"] = self.detail.to_json() if self.detail else None
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Finding:
         """Read back a finding stored in run.json (records older than waivers have no 'waiver')."""
         waiver = data.get("waiver")
+        detail = data.get("detail")
         return cls(feature=str(data.get("feature", "")), anomaly_type=str(data.get("anomaly_type", "")),
                    severity=Severity(data["severity"]),
                    short_description=str(data.get("short_description", "")),
                    description=str(data.get("description", "")),
                    value=data.get("value"), threshold=data.get("threshold"),
-                   waiver=AppliedWaiver.from_json(waiver) if waiver else None)
+                   waiver=AppliedWaiver.from_json(waiver) if waiver else None,
+                   detail=Detail.from_json(detail) if detail else None)
 
 
 @dataclasses.dataclass(frozen=True)

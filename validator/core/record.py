@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from validator.core.evidence import RowEvidence
 from validator.core.findings import Finding, Measurement, SeverityCounts, worst_first
 from validator.core.outcome import Outcome
 
@@ -99,6 +100,8 @@ class RunRecord:
     measurements: list[Measurement] = dataclasses.field(default_factory=list)
     # what each monitor judged (core.monitors.MonitorResult.to_json())
     monitors: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # sample rows and a pasteable query per blocking value finding (core/evidence.py)
+    evidence: list[RowEvidence] = dataclasses.field(default_factory=list)
     error: str | None = None
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     delivery: dict[str, DeliveryStatus] = dataclasses.field(default_factory=dict)
@@ -112,6 +115,8 @@ class RunRecord:
             value = [f if isinstance(f, Finding) else Finding.from_json(f) for f in value]
         elif name == "measurements":
             value = [m if isinstance(m, Measurement) else Measurement.from_json(m) for m in value]
+        elif name == "evidence":
+            value = [e if isinstance(e, RowEvidence) else RowEvidence.from_json(e) for e in value]
         elif name == "delivery":
             value = _Delivery(value)
         super().__setattr__(name, value)
@@ -145,6 +150,7 @@ class RunRecord:
         data["outcome"] = self.outcome.value if self.outcome else None
         data["findings"] = [f.to_json() for f in self.findings]
         data["measurements"] = [m.to_json() for m in self.measurements]
+        data["evidence"] = [e.to_json() for e in self.evidence]
         data["delivery"] = {k: str(v) for k, v in self.delivery.items()}
         data["timings"] = dict(self.timings)
         data["source_details"] = dict(self.source_details)

@@ -1,0 +1,89 @@
+"""The one finding renderer: the words every output (dqv run, show, gate, Slack, the digest,
+the report) uses for a finding. Pure.
+
+`describe` turns a finding into labelled plain-text parts (headline, observed, expected, rows
+affected, examples, waiver); each output only escapes and lays out those parts for its medium
+(terminal_safe, Slack mrkdwn, HTML), so the words are the same everywhere. `sentence` is the
+one-line form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from validator.core.findings import Finding
+
+MAX_EXAMPLES = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class FindingText:
+    feature: str
+    anomaly_type: str
+    severity: str  # "error", "warning", "error (waived)"
+    headline: str  # what is wrong, in words: "Unexpected string values"
+    observed: str = ""  # "smart_tv"
+    expected: str = ""  # "one of desktop, mobile, tablet (schema domain)"
+    affected: str = ""  # "312 of 10,000 rows (3.1%)"
+    examples: str = ""  # "smart_tv (312), tv (4)"
+    waiver: str = ""  # "waived until 2026-12-31 by data-eng: migration"
+
+    def parts(self) -> list[tuple[str, str]]:
+        """The labelled parts that are known, in the order every output shows them."""
+        labelled = [("observed", self.observed), ("expected", self.expected),
+                    ("rows", self.affected), ("examples", self.examples), ("waiver", self.waiver)]
+        return [(label, text) for label, text in labelled if text]
+
+
+def _affected(finding: Finding) -> str:
+    detail = finding.detail
+    if detail is None or detail.rows_affected is None:
+        return ""
+    if detail.rows_total:
+        share = detail.rows_affected / detail.rows_total
+        return f"{detail.rows_affected:,} of {detail.rows_total:,} rows ({share:.1%})"
+    return f"{detail.rows_affected:,} rows"
+
+
+def _examples(finding: Finding) -> str:
+    if finding.detail is None:
+        return ""
+    shown = finding.detail.examples[:MAX_EXAMPLES]
+    text = ", ".join(e.value if e.count is None else f"{e.value} ({e.count:,})" for e in shown)
+    more = len(finding.detail.examples) - len(shown)
+    return text + (f", and {more} more" if more > 0 else "")
+
+
+def _waiver(finding: Finding) -> str:
+    waiver = finding.waiver
+    if waiver is None:
+        return ""
+    if waiver.expired:
+        return f"waiver expired {waiver.until} (owner {waiver.owner}); counts again"
+    return f"waived until {waiver.until} by {waiver.owner}: {waiver.reason}"
+
+
+def describe(finding: Finding) -> FindingText:
+    detail = finding.detail
+    severity = finding.severity.value
+    if finding.waiver and not finding.waiver.expired:
+        severity += " (waived)"
+    expected = detail.expected if detail else ""
+    if detail and detail.baseline_ds and "baseline" not in expected:
+        expected = f"{expected} (baseline ds={detail.baseline_ds})".strip()
+    observed = detail.observed if detail else ""
+    if not observed and finding.value is not None:
+        observed = f"{finding.value:.3g}"
+        if not expected and finding.threshold is not None:
+            expected = f"<= {finding.threshold:g}"
+    return FindingText(feature=finding.feature, anomaly_type=finding.anomaly_type,
+                       severity=severity, headline=finding.short_description or finding.anomaly_type,
+                       observed=observed, expected=expected, affected=_affected(finding),
+                       examples=_examples(finding), waiver=_waiver(finding))
+
+
+def sentence(finding: Finding) -> str:
+    """One plain line: "<headline>: observed X; expected Y; rows ...; examples ..."."""
+    text = describe(finding)
+    parts = "; ".join(f"{label} {value}" for label, value in text.parts())
+    return f"{text.headline}: {parts}" if parts else text.headline
