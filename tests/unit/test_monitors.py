@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import zoneinfo
 
+import pydantic
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from validator.config.job import SeverityConfig, SeverityRule, Waiver
+from validator.config.job import Job, SeverityConfig, SeverityRule, Waiver
 from validator.core import monitors
-from validator.core.monitor_settings import BandSettings, ColumnMonitor, MonitorsConfig
+from validator.core.monitor_settings import BandSettings, ColumnMonitor, FreshnessSettings, MonitorsConfig
 from validator.core.outcome import Severity
 from validator.core.run_metrics import FeatureMetrics, HistoryPoint, PartitionMetrics
 
@@ -138,8 +141,9 @@ def _events(ds: dt.date, start_h: float, end_h: float) -> tuple[float, ...]:
     return tuple(midnight + 3600 * (start_h + (end_h - start_h) * i / 10) for i in range(11))
 
 
-def _freshness(events: tuple[float, ...], ds: dt.date) -> monitors.MonitorResult:
-    config = MonitorsConfig(event_time="event_time")
+def _freshness(events: tuple[float, ...], ds: dt.date, zone: str | None = None
+               ) -> monitors.MonitorResult:
+    config = MonitorsConfig(event_time="event_time", freshness=FreshnessSettings(timezone=zone))
     results = monitors.evaluate([], PartitionMetrics(rows=10, event_quantiles=events), ds, config)
     return next(r for r in results if r.key == "freshness")
 
@@ -153,6 +157,45 @@ def test_event_times_of_another_day_are_stale_and_an_early_end_is_partial() -> N
     assert _freshness(_events(ds, -0.5, 23.9), ds).status == "ok"  # late events within tolerance
     partial = _freshness(_events(ds, 0, 12), ds)
     assert partial.anomaly_type == "PARTIAL_PARTITION" and "12.0 h before" in partial.message
+
+
+def _local_events(ds: dt.date, zone: str, hours: range) -> tuple[float, ...]:
+    tz = zoneinfo.ZoneInfo(zone)
+    return tuple(dt.datetime.combine(ds, dt.time(), tzinfo=tz).timestamp() + 3600 * h + 59
+                 for h in hours)
+
+
+def test_ds_days_are_local_days_in_the_freshness_timezone() -> None:
+    ds = dt.date(2026, 11, 5)
+    evening = _local_events(ds, "America/Los_Angeles", range(16, 24))  # 00:00-07:59Z next day
+    assert _freshness(evening, ds).anomaly_type == "STALE_PARTITION"  # as UTC days
+    local = _freshness(evening, ds, "America/Los_Angeles")
+    assert local.status == "ok", local.message
+    assert "-08:00" in local.message  # times shown in the zone the day is judged in
+
+
+def test_a_daylight_saving_day_has_23_hours_and_ends_at_local_midnight() -> None:
+    ds = dt.date(2026, 3, 29)  # Europe/Berlin springs forward: 23 hours
+    day = _local_events(ds, "Europe/Berlin", range(0, 23))
+    assert _freshness(day, ds, "Europe/Berlin").status == "ok"
+    early = _local_events(ds, "Europe/Berlin", range(0, 15))  # the last, 14 h after midnight
+    partial = _freshness(early, ds, "Europe/Berlin")
+    assert partial.anomaly_type == "PARTIAL_PARTITION"
+    # 15:00 local (02:00 was skipped); the 23-hour day ends 9 h later (24 h days: 10 h)
+    assert "T15:00:59+02:00, 9.0 h before" in partial.message
+
+
+def test_the_freshness_timezone_defaults_to_the_schedule_and_rejects_unknown_zones() -> None:
+    base = {"name": "j", "schema": "s.pbtxt", "source": {"kind": "local", "path": "d"}}
+    scheduled = Job.model_validate({**base, "schedule": {"cron": "0 6 * * *",
+                                                          "timezone": "Asia/Tokyo"}})
+    assert scheduled.monitors.freshness.timezone == "Asia/Tokyo"
+    named = Job.model_validate({**base, "schedule": {"cron": "0 6 * * *", "timezone": "Asia/Tokyo"},
+                                "monitors": {"freshness": {"timezone": "UTC"}}})
+    assert named.monitors.freshness.timezone == "UTC"
+    assert Job.model_validate(base).monitors.freshness.timezone is None  # UTC days
+    with pytest.raises(pydantic.ValidationError, match="unknown timezone 'Mars/Olympus'"):
+        FreshnessSettings(timezone="Mars/Olympus")
 
 
 def test_column_monitors_cover_every_feature_with_star() -> None:

@@ -248,6 +248,17 @@ class Job(StrictModel):
             Deadline.parse(value)
         return value
 
+    @model_validator(mode="after")
+    def _freshness_zone(self) -> Job:
+        # ds days are the job's local days: freshness follows the schedule's timezone unless
+        # the job names another (docs/monitors.md "Freshness").
+        freshness = self.monitors.freshness
+        if freshness.timezone is None and self.schedule is not None:
+            zoned = freshness.model_copy(update={"timezone": self.schedule.timezone})
+            object.__setattr__(self, "monitors",
+                               self.monitors.model_copy(update={"freshness": zoned}))
+        return self
+
     @property
     def deadline(self) -> Deadline | None:
         return Deadline.parse(self.expect_data_by) if self.expect_data_by else None

@@ -5,6 +5,7 @@ own run history. Every setting is data, with defaults that suit a daily table.""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -76,7 +77,11 @@ class DuplicateSettings(_Strict):
 
 
 class FreshnessSettings(_Strict):
-    """With `monitors.event_time`, the partition's event times against its ds (UTC days)."""
+    """With `monitors.event_time`, the partition's event times against its ds: the day from
+    local midnight to midnight in `timezone` (23 or 25 hours on a DST change)."""
+
+    timezone: str | None = Field(None, description="the zone ds days are in (IANA name); "
+                                                    "default: the job's schedule timezone, else UTC")
 
     tolerance: str = Field("1h", description="events this far outside the ds still count as its")
     max_outside_share: float = Field(0.5, ge=0, le=1,
@@ -84,6 +89,17 @@ class FreshnessSettings(_Strict):
                                                  "outside the ds")
     max_end_gap: str | None = Field("6h", description="PARTIAL_PARTITION when the newest event "
                                                       "is this long before the ds ends; null: off")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone '{value}'; use an IANA name such as 'UTC' "
+                                 "or 'America/New_York'") from None
+        return value
 
     @field_validator("tolerance", "max_end_gap")
     @classmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import zoneinfo
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -30,7 +31,6 @@ VOLUME, DUPLICATE, FRESHNESS = "volume", "duplicate", "freshness"
 MONITOR_ANOMALY_TYPES = ("VOLUME_LOW", "VOLUME_HIGH", "STALE_PARTITION", "PARTIAL_PARTITION",
                          "DUPLICATE_PARTITION", "METRIC_OUT_OF_BAND")
 _SIGNED_METRICS = frozenset({"mean", "min", "max"})  # may be negative; the others never are
-DAY = 86400.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,8 +193,20 @@ def share_below(quantiles: Sequence[float], x: float) -> float:
     return 1.0
 
 
-def _when(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _when(seconds: float, tz: dt.tzinfo = dt.UTC) -> str:
+    moment = dt.datetime.fromtimestamp(seconds, tz)
+    if moment.utcoffset() == dt.timedelta(0):
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds")
+
+
+def _day_bounds(ds: dt.date, zone: str | None) -> tuple[float, float, dt.tzinfo]:
+    """[start, end) of the ds as epoch seconds: local midnights in `zone` (UTC by default), so
+    a DST day is 23 or 25 hours long."""
+    tz: dt.tzinfo = zoneinfo.ZoneInfo(zone) if zone else dt.UTC
+    start = dt.datetime.combine(ds, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(ds + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return start.timestamp(), end.timestamp(), tz
 
 
 def _freshness(current: PartitionMetrics, ds: dt.date, config: MonitorsConfig
@@ -209,11 +221,11 @@ def _freshness(current: PartitionMetrics, ds: dt.date, config: MonitorsConfig
         return dataclasses.replace(base, status="skipped",
                              message=f"no event times: '{config.event_time}' has no numeric "
                                      "statistics in this partition")
-    start = dt.datetime(ds.year, ds.month, ds.day, tzinfo=dt.UTC).timestamp()
+    start, end, tz = _day_bounds(ds, settings.timezone)
     tolerance = settings.tolerance_seconds
     outside = share_below(quantiles, start - tolerance) + \
-        (1.0 - share_below(quantiles, start + DAY + tolerance))
-    span = f"events {_when(quantiles[0])} to {_when(current.event_max)}"
+        (1.0 - share_below(quantiles, end + tolerance))
+    span = f"events {_when(quantiles[0], tz)} to {_when(current.event_max, tz)}"
     if outside > settings.max_outside_share:
         return dataclasses.replace(
             base, status="fired", anomaly_type="STALE_PARTITION", observed=outside,
@@ -221,12 +233,12 @@ def _freshness(current: PartitionMetrics, ds: dt.date, config: MonitorsConfig
             message=f"{outside:.0%} of events are outside {ds.isoformat()} (tolerance "
                     f"{settings.tolerance}; {span}): data of another day under this ds")
     gap_limit = settings.max_end_gap_seconds
-    gap = start + DAY - current.event_max
+    gap = end - current.event_max
     if gap_limit is not None and gap > gap_limit:
         return dataclasses.replace(
             base, status="fired", anomaly_type="PARTIAL_PARTITION", observed=gap / 3600,
             threshold=gap_limit / 3600, short="The day ends early",
-            message=f"newest event {_when(current.event_max)}, {gap / 3600:.1f} h before "
+            message=f"newest event {_when(current.event_max, tz)}, {gap / 3600:.1f} h before "
                     f"{ds.isoformat()} ends (limit {settings.max_end_gap}): a partial day")
     return dataclasses.replace(base, status="ok", message=span)
 
