@@ -6,9 +6,20 @@ import pytest
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from validator.report.features import (Bucket, DatasetSummary, FeatureComparison, FeatureSummary,
-                                       common_edges, compare, feature_kind, id_like,
-                                       mean_shift_significant, rebin, summarize, top_value_union)
+from validator.report.features import (
+    Bucket,
+    DatasetSummary,
+    FeatureComparison,
+    FeatureSummary,
+    common_edges,
+    compare,
+    feature_kind,
+    id_like,
+    mean_shift_significant,
+    rebin,
+    summarize,
+    top_value_union,
+)
 
 
 def _stats(text: str) -> statistics_pb2.DatasetFeatureStatisticsList:
