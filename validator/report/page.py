@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from validator.core.findings import worst_first
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
-from validator.report.data import DayReport, JobReport, waivers
+from validator.report.data import OUTCOME_RANK, DayReport, JobReport, waivers
 from validator.report.features import FeatureComparison, FeatureSummary
 from validator.report.sections import checks_section, evidence_section, quantiles_section, value_text
 from validator.report.svg import distribution_chart, esc, short_number
@@ -349,7 +349,7 @@ def _day_outcomes(outcomes: dict[str, Outcome]) -> str:
     counts: dict[Outcome, int] = {}
     for outcome in outcomes.values():
         counts[outcome] = counts.get(outcome, 0) + 1
-    order = sorted(counts, key=lambda o: -o.rank)
+    order = sorted(counts, key=lambda o: OUTCOME_RANK[o])  # worst first, as in the overview
     badges = "".join(f'<span class="badge {esc(o.value)}" data-outcome="{esc(o.value)}" '
                      f'title="{esc(", ".join(sorted(j for j, x in outcomes.items() if x is o)))}">'
                      f"{counts[o]} {esc(OUTCOME_LABEL[o.value])}</span>" for o in order)
