@@ -21,6 +21,7 @@ from validator.core.findings import Finding
 from validator.core.monitors import DATASET, DUPLICATE, FRESHNESS, MonitorResult, band_text, fmt
 from validator.core.outcome import Outcome, Severity
 from validator.core.record import RunRecord
+from validator.report.data import monitor_results
 from validator.stats.view import DatasetSummary, FeatureSummary
 
 MAX_DOMAIN_VALUES = 12
@@ -108,17 +109,7 @@ def build_checks(schema: schema_pb2.Schema | None, record: RunRecord,
         domains = {d.name: d for d in schema.string_domain}
         for feature in schema.feature:
             out += _feature_checks(feature, domains, ctx)
-    out += [_monitor_check(m, ctx) for m in _monitors(record)]
-    return out
-
-
-def _monitors(record: RunRecord) -> list[MonitorResult]:
-    out = []
-    for data in record.monitors:
-        try:
-            out.append(MonitorResult.from_json(data))
-        except (KeyError, TypeError, ValueError):
-            continue
+    out += [_monitor_check(m, ctx) for m in monitor_results(record).values()]
     return out
 
 

@@ -228,7 +228,8 @@ def _job_report(store: RunStore, info: JobInfo, record: RunRecord,
                      schema=schema, schema_note=schema_note, summary=summary)
 
 
-def _monitor_results(record: RunRecord) -> dict[str, MonitorResult]:
+def monitor_results(record: RunRecord) -> dict[str, MonitorResult]:
+    """What each monitor said about the run, by key (run.json `monitors`), in stored order."""
     out = {}
     for data in record.monitors:
         try:
@@ -253,7 +254,7 @@ def _trend(record: RunRecord, history: Sequence[RunRecord], cache: _SummaryCache
         missing = summary.missing_ratio if isinstance(summary, DatasetSummary) else None
         points.append(TrendPoint(ds, run.outcome.value if run.outcome else "running",
                                  run.rows if evaluated else None, missing, max_drift(run),
-                                 _monitor_results(run)))
+                                 monitor_results(run)))
     return points
 
 
