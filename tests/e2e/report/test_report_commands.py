@@ -7,6 +7,7 @@ import os
 import pathlib
 import re
 import subprocess
+import urllib.parse
 import urllib.request
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -38,11 +39,19 @@ def test_make_demo_writes_the_last_days_report_which_renders_offline(tmp_path: p
         assert page.requests() == []
         assert page.evaluate(OVERVIEW) == [["training_events", "pass"]]
         sizes = page.evaluate(SVG_SIZES)
-        assert len(sizes) >= 3 + 15  # three trends, a distribution per sample feature
+        # Three trends, a distribution per sample feature but the two ID-like ones.
+        assert len(sizes) >= 3 + 13
+        assert page.evaluate("document.querySelectorAll('figure.id-like').length") == 2
         assert all(w > 0 and h > 0 for w, h in sizes)
         # The 30-day trend holds all 11 sample days, the blocked ones in red.
         assert page.evaluate("document.querySelectorAll('svg circle.o-block').length") >= 4 * 2
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[data-artifact]'))"
+                              ".map(a => a.getAttribute('href'))")
         page.screenshot(TEST_ARTIFACTS / "demo-report-2026-11-11.png")
+    # Relative links to artifacts that exist, readable ones among them.
+    assert len(hrefs) == 6 and not [h for h in hrefs if h.startswith(("file:", "/"))]
+    assert all((report.parent / urllib.parse.unquote(h)).is_file() for h in hrefs), hrefs
+    assert any(h.endswith("statistics-summary.json") for h in hrefs)
 
 
 def test_report_command_posts_the_digest(four_outcomes: Project, slack_standin: SlackStandin,
