@@ -101,6 +101,27 @@ class GeneratedDay:
     root: pathlib.Path
     date: str
     jobs: list[str]
+    schema: pathlib.Path  # a schema with constraints on every generated feature (the checks)
+
+
+def _generated_schema(features: int) -> str:
+    """Type, presence, a range or domain, a value count and a drift comparator per feature."""
+    lines = []
+    for f in range(features):
+        if f % 5 < 2:
+            lines.append(f'feature {{ name: "num_{f:02d}" type: FLOAT presence {{ min_fraction: 1.0 }} '
+                         "float_domain { min: -1000 max: 1000 } value_count { min: 1 max: 1 } "
+                         "drift_comparator { jensen_shannon_divergence { threshold: 0.1 } } }")
+        elif f % 5 == 2:
+            lines.append(f'feature {{ name: "count_{f:02d}" type: INT presence {{ min_fraction: 1.0 }} '
+                         "int_domain { min: 0 max: 100 } shape { dim { size: 1 } } }")
+        else:
+            lines.append(f'feature {{ name: "text_{f:02d}" type: BYTES presence {{ min_fraction: 1.0 }} '
+                         "shape { dim { size: 1 } } "
+                         "drift_comparator { infinity_norm { threshold: 0.1 } } }")
+    lines.append("dataset_constraints { min_examples_count: 1 "
+                 "num_examples_drift_comparator { min_fraction_threshold: 0.5 } }")
+    return "\n".join(lines) + "\n"
 
 
 def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: int = 30,
@@ -154,7 +175,9 @@ def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: 
             record.outcome = Outcome.PASS
             store.finish(record)
             previous = record
-    return GeneratedDay(root, end.isoformat(), names)
+    schema = root / "schema.pbtxt"
+    schema.write_text(_generated_schema(features), encoding="utf-8")
+    return GeneratedDay(root, end.isoformat(), names, schema)
 
 
 # The blocked sample day's finding, as row evidence would record it (the evidence engineer adds

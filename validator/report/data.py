@@ -200,7 +200,7 @@ class _SummaryCache:
 
 def _schema(info: JobInfo) -> tuple[schema_pb2.Schema | None, str]:
     if not info.schema_path:
-        return None, "the job file could not be read"
+        return None, "no schema is known for this job (its job file could not be read)"
     from validator.config.schema_io import load_schema
 
     try:

@@ -46,13 +46,14 @@ svg .o-pass{fill:#2e7d32}svg .o-warn{fill:#e08a00}svg .o-block{fill:#c62828}svg 
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 .empty{color:#777;font-style:italic}
 code{font-size:12px;overflow-wrap:anywhere}
-td.ok{color:#2e7d32;font-weight:600}td.bad{color:#c62828;font-weight:700}td.na{color:#777}
+tr.c-pass td:last-child{color:#2e7d32;font-weight:600}tr.c-fail td:last-child{color:#c62828;font-weight:700}
 .kind{display:inline-block;margin-left:6px;padding:0 5px;border-radius:6px;font-size:11px;
 background:#e8eaf0;color:#444}
 pre.query{background:#f6f7f9;border:1px solid #e3e6ea;padding:6px;white-space:pre-wrap;
 overflow-wrap:anywhere;font-size:12px}
 svg .band{fill:#1f5fbf;fill-opacity:.14;stroke:none}svg .flagged{fill:none;stroke:#c62828;stroke-width:1.6}
-table.quantiles td{font-size:12px}ul.days li{margin:3px 0}ul.days .badge{margin-left:4px}
+table.quantiles td{font-size:12px;text-align:right;white-space:nowrap}
+ul.days li{margin:3px 0}ul.days .badge{margin-left:4px}
 """
 
 

@@ -29,8 +29,10 @@ from validator.report import build_report, write_day_report
 
 JOB = "document.querySelector('section.job[data-job=\"{}\"]')"
 CHECKS = ("Array.from({job}.querySelectorAll('table.checks tbody tr')).map(r => ({{"
-          "subject: r.dataset.subject, check: r.dataset.check, status: r.dataset.status, "
-          "expected: r.cells[2].innerText, observed: r.cells[3].innerText}}))")
+          "subject: r.cells[0].innerText, check: r.cells[1].innerText, "
+          "status: r.className.slice(2).replace('-', ' '), expected: r.cells[2].innerText, "
+          "observed: r.cells[3].innerText, result: r.cells[4].innerText, "
+          "color: getComputedStyle(r.cells[4]).color}}))")
 FEATURES = ("Array.from({job}.querySelectorAll('table.features tbody tr')).map(r => ({{"
             "name: r.dataset.feature, kind: r.dataset.kind, "
             "changed: r.querySelectorAll('.chg').length, "
@@ -68,7 +70,8 @@ def test_blocked_day_shows_checks_evidence_dates_and_no_noise(four_outcomes: Pro
         checks = _rows(page, CHECKS, "strict_events")
         by_key = {(c["subject"], c["check"]): c for c in checks}
         domain = by_key[("device", "domain")]
-        assert domain["status"] == "fail"
+        assert domain["status"] == "fail" and domain["result"] == "fail (error)"
+        assert domain["color"] == "rgb(198, 40, 40)"  # red, from the page's own style
         assert "one of desktop, mobile, tablet" in domain["expected"]
         assert "smart_tv" in domain["observed"]
         assert by_key[("age", "range")]["expected"].startswith("[13, 120]")
