@@ -203,6 +203,12 @@ def _range_text(name: str, now: FeatureSummary, ctx: _Context) -> str:
     return f"[{ctx.number(name, now.minimum)}, {ctx.number(name, now.maximum)}]"
 
 
+def _per_row(low: int, high: int | None) -> str:
+    if high is None:
+        return f"at least {low} value(s) per row"
+    return f"{low} value(s) per row" if low == high else f"{low}–{high} values per row"
+
+
 def _value_count_check(feature: schema_pb2.Feature, now: FeatureSummary | None,
                        ctx: _Context) -> Check:
     if feature.HasField("shape"):
@@ -210,11 +216,10 @@ def _value_count_check(feature: schema_pb2.Feature, now: FeatureSummary | None,
         expected = f"shape [{', '.join(str(s) for s in sizes)}]"
     else:
         count = feature.value_count
-        expected = f"{count.min}–{count.max} value(s) per row" if count.HasField("max") else \
-            f"at least {count.min} value(s) per row"
+        expected = _per_row(count.min, count.max if count.HasField("max") else None)
     observed = ""
     if now is not None and now.min_values is not None:
-        observed = f"{now.min_values}–{now.max_values} value(s) per row"
+        observed = _per_row(now.min_values, now.max_values)
     return ctx.check(feature.name, "value count", expected, observed, VALUE_COUNT)
 
 

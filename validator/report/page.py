@@ -159,8 +159,8 @@ def _job_section(index: int, job: JobReport, options: PageOptions) -> str:
         out.append(f"<p><strong>Not evaluated:</strong> {esc(r.error)}</p>")
     out.append(_waivers(job))
     out.append(_anomalies(job))
+    out.append(evidence_section(r.evidence))  # the failing rows first, then every check
     out.append(checks_section(job))
-    out.append(evidence_section(r.evidence))
     out.append(trends_section(job))
     out.append(_feature_table(job))
     out.append(quantiles_section(job.features))
