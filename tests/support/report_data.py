@@ -101,6 +101,27 @@ class GeneratedDay:
     root: pathlib.Path
     date: str
     jobs: list[str]
+    schema: pathlib.Path  # a schema with constraints on every generated feature (the checks)
+
+
+def _generated_schema(features: int) -> str:
+    """Type, presence, a range or domain, a value count and a drift comparator per feature."""
+    lines = []
+    for f in range(features):
+        if f % 5 < 2:
+            lines.append(f'feature {{ name: "num_{f:02d}" type: FLOAT presence {{ min_fraction: 1.0 }} '
+                         "float_domain { min: -1000 max: 1000 } value_count { min: 1 max: 1 } "
+                         "drift_comparator { jensen_shannon_divergence { threshold: 0.1 } } }")
+        elif f % 5 == 2:
+            lines.append(f'feature {{ name: "count_{f:02d}" type: INT presence {{ min_fraction: 1.0 }} '
+                         "int_domain { min: 0 max: 100 } shape { dim { size: 1 } } }")
+        else:
+            lines.append(f'feature {{ name: "text_{f:02d}" type: BYTES presence {{ min_fraction: 1.0 }} '
+                         "shape { dim { size: 1 } } "
+                         "drift_comparator { infinity_norm { threshold: 0.1 } } }")
+    lines.append("dataset_constraints { min_examples_count: 1 "
+                 "num_examples_drift_comparator { min_fraction_threshold: 0.5 } }")
+    return "\n".join(lines) + "\n"
 
 
 def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: int = 30,
@@ -154,4 +175,91 @@ def generated_root(tmp: pathlib.Path, jobs: int = 10, features: int = 50, days: 
             record.outcome = Outcome.PASS
             store.finish(record)
             previous = record
-    return GeneratedDay(root, end.isoformat(), names)
+    schema = root / "schema.pbtxt"
+    schema.write_text(_generated_schema(features), encoding="utf-8")
+    return GeneratedDay(root, end.isoformat(), names, schema)
+
+
+# The blocked sample day's finding, as row evidence would record it (the evidence engineer adds
+# real collection; until then the tests put it into the record). Values carry HTML.
+EVIDENCE_QUERY = ("SELECT * FROM read_parquet('sample_data/training_events/ds=2026-11-06/*.parquet') "
+                  "WHERE device NOT IN ('desktop', 'mobile', 'tablet') AND note <> '<b>x</b>'")
+
+
+def blocked_day_evidence() -> dict[str, object]:
+    return {"feature": "device", "anomaly_type": "ENUM_TYPE_UNEXPECTED_STRING_VALUES",
+            "dialect": "duckdb", "query": EVIDENCE_QUERY,
+            "columns": ["session_id", "device", XSS_FEATURE],
+            "rows": [["s050000007", "smart_tv", XSS_CATEGORY], ["s050000019", "smart_tv", None]],
+            "masked": ["user_id"], "truncated": True}
+
+
+class EvidenceStore:
+    """A run store that hands out the records of `inner` with `evidence` added to one run."""
+
+    def __init__(self, inner: object, run_id: str, evidence: list[dict[str, object]]) -> None:
+        self.inner, self.run_id, self.evidence = inner, run_id, evidence
+
+    def _with(self, record: object) -> object:
+        from validator.core.record import RunRecord
+
+        if isinstance(record, RunRecord) and record.run_id == self.run_id:
+            copy = RunRecord.from_json(record.to_json())
+            copy.evidence = self.evidence  # type: ignore[assignment]  (stored form: converted)
+            return copy
+        return record
+
+    def runs(self, job: str) -> list[object]:
+        return [self._with(r) for r in self.inner.runs(job)]  # type: ignore[attr-defined]
+
+    def get(self, run_id: str) -> object:
+        return self._with(self.inner.get(run_id))  # type: ignore[attr-defined]
+
+
+PARTITION_SCHEMA_EXTRA = 'feature { name: "ds" type: BYTES presence { min_fraction: 1.0 } }\n'
+
+
+def partition_column_project(tmp: pathlib.Path) -> pathlib.Path:
+    """The sample days 11-05 and 11-06 in one Parquet file with a string column `ds` that
+    selects the day (`partition: {column: ds}`), named by the schema so it is a feature."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    project = tmp / "partitioned"
+    (project / "schemas").mkdir(parents=True)
+    schema = (REPO / "schemas" / "training_events.pbtxt").read_text(encoding="utf-8")
+    (project / "schemas" / "events.pbtxt").write_text(schema + PARTITION_SCHEMA_EXTRA,
+                                                      encoding="utf-8")
+    tables = []
+    for day in ("2026-11-05", "2026-11-06"):
+        table = pq.read_table(REPO / "sample_data" / "training_events" / f"ds={day}")
+        tables.append(table.append_column("ds", pa.array([day] * table.num_rows, pa.string())))
+    (project / "data").mkdir()
+    pq.write_table(pa.concat_tables(tables), project / "data" / "events.parquet")
+    write_job(project, "by_column", (
+        "name: by_column\nschema: schemas/events.pbtxt\nenvironment: TRAINING\nsource:\n"
+        "  kind: local\n  path: data/events.parquet\n  format: parquet\n  partition:\n"
+        "    column: ds\nmonitors: {duplicate: {enabled: false}}\nseverity:\n  default: warning\n"))
+    return project
+
+
+BAND_DAYS = [(dt.date(2026, 10, 20) + dt.timedelta(days=n)).isoformat() for n in range(12)]
+BAND_LOW_DAY = BAND_DAYS[9]  # a 45% load after 9 normal days: out of the band, blocked
+
+
+def band_project(tmp: pathlib.Path) -> pathlib.Path:
+    """A job over 12 days of ~1000 sample rows (resampled per day), whose volume monitor learns
+    from 5 earlier runs; day 10 has 450 rows."""
+    import numpy as np
+
+    from tests.support import monitor_data as md
+
+    project = md.new_project(tmp / "band", {"volume_job": (
+        "monitors:\n  volume: {min_history: 5, seasonality: none}\n"
+        "  duplicate: {enabled: false}\n")})
+    rows, rng = md.pool(), np.random.default_rng(18)
+    for n, ds in enumerate(BAND_DAYS):
+        day = dt.date.fromisoformat(ds)
+        count = 450 if ds == BAND_LOW_DAY else round(1000 * (1 + rng.normal(0, 0.015)))
+        md.write_partition(project, day, md.day_table(rows, count, day, seed=n))
+    return project

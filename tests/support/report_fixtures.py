@@ -8,7 +8,14 @@ import pathlib
 
 import pytest
 
-from tests.support.report_data import four_outcomes_project, run_days, xss_project
+from tests.support.report_data import (
+    BAND_DAYS,
+    band_project,
+    four_outcomes_project,
+    partition_column_project,
+    run_days,
+    xss_project,
+)
 
 FOUR_JOBS = {"strict_events": "block", "missing_events": "not_evaluated",
              "training_events": "warn", "lenient_events": "pass"}
@@ -34,4 +41,20 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A job whose data and config carry HTML, run for ds 2026-11-01 and 02."""
     project = xss_project(tmp_path_factory.mktemp("hostile"))
     run_days(project, project / "dqv-artifacts", ["hostile"], ["2026-11-01", "2026-11-02"])
+    return Project(project, project / "dqv-artifacts")
+
+
+@pytest.fixture(scope="session")
+def partitioned(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A job whose partition column `ds` is a feature (the schema names it), run for 11-05, 06."""
+    project = partition_column_project(tmp_path_factory.mktemp("partitioned"))
+    run_days(project, project / "dqv-artifacts", ["by_column"], ["2026-11-05", "2026-11-06"])
+    return Project(project, project / "dqv-artifacts")
+
+
+@pytest.fixture(scope="session")
+def banded(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """12 days of a job whose volume monitor has a band from day 6 on; day 10 is flagged."""
+    project = band_project(tmp_path_factory.mktemp("banded"))
+    run_days(project, project / "dqv-artifacts", ["volume_job"], BAND_DAYS)
     return Project(project, project / "dqv-artifacts")

@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="match runs by their partition date (ds, default) or by the UTC "
                              "day they ran (run_day)")
     report.add_argument("--out", type=pathlib.Path,
-                        help="the HTML file (default ARTIFACT_ROOT/reports/dqv-report-DATE.html)")
+                        help="the HTML file (default ARTIFACT_ROOT/reports/dqv-report-DATE.html, "
+                             "with --by run_day dqv-report-run-day-DATE.html)")
     report.add_argument("--slack", metavar="CHANNEL",
                         help="also post the day's digest to this Slack channel (token from "
                              "DQV_SLACK_BOT_TOKEN)")

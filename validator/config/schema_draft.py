@@ -15,9 +15,9 @@ import math
 from google.protobuf import text_format
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
+from validator.core.timestamps import looks_like_timestamp
+
 MARGIN = 0.1  # of the observed range, on each side
-EPOCH_2001 = 978_307_200  # seconds since 1970 at 2001-01-01: larger values are taken for times
-_TIME_NAMES = ("time", "timestamp", "_at", "_ts", "date")
 DRIFT_THRESHOLD = 0.1
 PRESENCE_MARGIN = 0.05  # below the observed fraction of rows that have the feature
 
@@ -57,7 +57,7 @@ def _range(feature: schema_pb2.Feature, stat: statistics_pb2.FeatureNameStatisti
     if not num.common_stats.num_non_missing:
         return None
     low, high = num.min, num.max
-    if low >= EPOCH_2001 or feature.name.lower().endswith(_TIME_NAMES):
+    if looks_like_timestamp(feature.name, low):
         # Event times grow every day: a range learned from one day blocks the next one.
         return "no range proposed: the values look like timestamps"
     margin = (high - low) * MARGIN or max(abs(high) * MARGIN, 1.0)

@@ -1,7 +1,8 @@
 """The daily data-quality report: one self-contained HTML page per day, and a Slack digest.
 
 Entry points for the CLI (`dqv report`) and for `dqv serve` (`/reports/`):
-`render_report_for_date`, `list_report_dates`, `build_report`, `write_report`.
+`render_report_for_date`, `list_report_dates`, `build_report`, `write_day_report` (the page
+and its readable artifacts), `write_report`.
 May import notify (the Slack digest), history, stats, config and core; never run,
 service or cli.
 """
@@ -16,10 +17,10 @@ from validator.history import open_store
 from validator.history.store import RunStore
 from validator.report.data import DateKind, DayReport, gather, load_job_infos, report_dates
 from validator.report.features import DatasetSummary, summarize
-from validator.report.page import PageOptions, render_page
+from validator.report.page import PageOptions, relative_links, render_page
 
 __all__ = ["build_report", "default_report_path", "list_report_dates", "read_summary",
-           "render_report_for_date", "write_report"]
+           "render_report_for_date", "write_day_report", "write_report"]
 
 
 def read_summary(path: str) -> DatasetSummary:
@@ -50,8 +51,24 @@ def list_report_dates(project_dir: pathlib.Path, artifact_root: pathlib.Path,
     return report_dates(store or open_store(artifact_root), load_job_infos(project_dir))
 
 
-def default_report_path(artifact_root: pathlib.Path, date: dt.date) -> pathlib.Path:
-    return artifact_root / "reports" / f"dqv-report-{date.isoformat()}.html"
+def default_report_path(artifact_root: pathlib.Path, date: dt.date, by: DateKind = "ds"
+                        ) -> pathlib.Path:
+    """ARTIFACT_ROOT/reports/dqv-report-DATE.html for the ds report and
+    dqv-report-run-day-DATE.html for `--by run_day`: two different pages never share a file."""
+    which = "" if by == "ds" else "run-day-"
+    return artifact_root / "reports" / f"dqv-report-{which}{date.isoformat()}.html"
+
+
+def write_day_report(report: DayReport, out: pathlib.Path, note: str = "") -> pathlib.Path:
+    """The page of `report` at `out`, its links relative to `out`'s folder, with the readable
+    copies of each run's artifacts (statistics summary as JSON, anomalies as text) in
+    OUT_STEM.files/ next to it."""
+    from validator.report.artifacts import files_dir, write_readable_artifacts
+
+    files = files_dir(out)
+    write_readable_artifacts(report, files)
+    options = PageOptions(link=relative_links(out.parent, files), note=note)
+    return write_report(render_page(report, options), out)
 
 
 def write_report(html_text: str, out: pathlib.Path) -> pathlib.Path:

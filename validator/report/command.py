@@ -10,9 +10,8 @@ import pathlib
 from typing import Any
 
 from validator.errors import ConfigError, DataError
-from validator.report import build_report, default_report_path, write_report
+from validator.report import build_report, default_report_path, write_day_report
 from validator.report.data import DateKind
-from validator.report.page import render_page
 
 log = logging.getLogger("dqv")
 REPORT_URL_ENV = "DQV_REPORT_URL"
@@ -54,8 +53,8 @@ def _check_history(root: pathlib.Path) -> None:
 def report_command(request: ReportRequest, client: Any = None) -> int:
     _check_history(request.artifact_root)
     report = build_report(request.project_dir, request.artifact_root, request.date, by=request.by)
-    out = request.out or default_report_path(request.artifact_root, request.date)
-    write_report(render_page(report), out)
+    out = request.out or default_report_path(request.artifact_root, request.date, request.by)
+    write_day_report(report, out)
     counts = ", ".join(f"{n} {o.value}" for o, n in report.counts().items() if n) or "no runs"
     print(f"report for {request.date.isoformat()} ({len(report.jobs)} job run(s): {counts}): {out}")
     if not report.jobs:

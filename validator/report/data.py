@@ -15,6 +15,9 @@ import pathlib
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from tensorflow_metadata.proto.v0 import schema_pb2
+
+from validator.core.monitors import MonitorResult
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.errors import ConfigError
@@ -32,11 +35,31 @@ OUTCOME_RANK = {Outcome.BLOCK: 0, Outcome.NOT_EVALUATED: 1, Outcome.NOT_READY: 2
 StatsReader = Callable[[str], DatasetSummary]
 
 
+BQ_PSEUDO_COLUMNS = ("_PARTITIONTIME", "_PARTITIONDATE")
+
+
 @dataclasses.dataclass(frozen=True)
 class JobInfo:
     name: str
     owner: str = ""
     description: str = ""
+    partition_columns: tuple[str, ...] = ()  # the columns that select the ds: never highlighted
+    time_columns: tuple[str, ...] = ()  # the job's event_time (shown as dates)
+    schema_path: str | None = None  # the job's schema, for the checks section
+
+
+def info_of(job: Any) -> JobInfo:
+    """The report's view of a loaded `Job` model (config/job.py)."""
+    source = job.source
+    partition = getattr(source, "partition", None)
+    columns = [c for c in (getattr(partition, "column", None), getattr(partition, "hive_key", None))
+               if c]
+    if getattr(source, "kind", "") == "bigquery":
+        columns += BQ_PSEUDO_COLUMNS
+    event_time = job.monitors.event_time
+    return JobInfo(job.name, job.owner, job.description, partition_columns=tuple(columns),
+                   time_columns=(event_time,) if event_time else (),
+                   schema_path=str(job.schema_path))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +69,8 @@ class TrendPoint:
     rows: int | None
     missing: float | None
     drift: float | None  # the largest drift distance of the run (any comparator)
+    # what each banded monitor said that day (key -> result), from run.json `monitors`
+    monitors: dict[str, MonitorResult] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +81,9 @@ class JobReport:
     features: list[FeatureComparison]
     trend: list[TrendPoint]
     stats_note: str = ""  # why feature statistics are missing, when they are
+    schema: schema_pb2.Schema | None = None  # the job's schema (None: unreadable or unknown)
+    schema_note: str = ""  # why there is no schema
+    summary: DatasetSummary | None = None  # this run's statistics
 
     @property
     def outcome(self) -> Outcome:
@@ -90,8 +118,7 @@ def load_job_infos(project_dir: pathlib.Path) -> list[JobInfo]:
     infos = []
     for file in all_job_files(project_dir):
         try:
-            job = load_job(file)
-            infos.append(JobInfo(job.name, job.owner, job.description))
+            infos.append(info_of(load_job(file)))
         except ConfigError as err:
             log.warning("report: %s", err)
             infos.append(JobInfo(file.stem))
@@ -171,18 +198,46 @@ class _SummaryCache:
         return self.seen[path]
 
 
+def _schema(info: JobInfo) -> tuple[schema_pb2.Schema | None, str]:
+    if not info.schema_path:
+        return None, "no schema is known for this job (its job file could not be read)"
+    from validator.config.schema_io import load_schema
+
+    try:
+        return load_schema(pathlib.Path(info.schema_path)), ""
+    except ConfigError as err:
+        return None, str(err)
+
+
 def _job_report(store: RunStore, info: JobInfo, record: RunRecord,
                 history: Sequence[RunRecord], cache: _SummaryCache) -> JobReport:
     baseline = store.get(record.baseline_run_id) if record.baseline_run_id else None
     current = cache.get(record.statistics)
     note = ""
     features: list[FeatureComparison] = []
+    summary = None
     if isinstance(current, str):
         note = record.error or current
     else:
+        summary = current
         before = cache.get(baseline.statistics) if baseline else None
-        features = compare(current, before if isinstance(before, DatasetSummary) else None)
-    return JobReport(info, record, baseline, features, _trend(record, history, cache), note)
+        features = compare(current, before if isinstance(before, DatasetSummary) else None,
+                           info.partition_columns, info.time_columns)
+    schema, schema_note = _schema(info)
+    return JobReport(info, record, baseline, features, _trend(record, history, cache), note,
+                     schema=schema, schema_note=schema_note, summary=summary)
+
+
+def monitor_results(record: RunRecord) -> dict[str, MonitorResult]:
+    """What each monitor said about the run, by key (run.json `monitors`), in stored order."""
+    out = {}
+    for data in record.monitors:
+        try:
+            result = MonitorResult.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            continue  # a record from another version: its trend point has no band
+        out[result.key] = result
+    return out
 
 
 def _trend(record: RunRecord, history: Sequence[RunRecord], cache: _SummaryCache) -> list[TrendPoint]:
@@ -198,12 +253,23 @@ def _trend(record: RunRecord, history: Sequence[RunRecord], cache: _SummaryCache
         summary = cache.get(run.statistics) if evaluated else None
         missing = summary.missing_ratio if isinstance(summary, DatasetSummary) else None
         points.append(TrendPoint(ds, run.outcome.value if run.outcome else "running",
-                                 run.rows if evaluated else None, missing, max_drift(run)))
+                                 run.rows if evaluated else None, missing, max_drift(run),
+                                 monitor_results(run)))
     return points
 
 
 def report_dates(store: RunStore, jobs: Sequence[JobInfo]) -> list[str]:
     """Every ds with at least one finished run, newest first."""
-    dates = {r.ds for info in jobs for r in store.runs(info.name)
-             if r.ds is not None and r.outcome is not None}
-    return sorted(dates, reverse=True)
+    return [date for date, _ in date_outcomes(store, jobs)]
+
+
+def date_outcomes(store: RunStore, jobs: Sequence[JobInfo]
+                  ) -> list[tuple[str, dict[str, Outcome]]]:
+    """Every ds with at least one finished run, newest first, with each job's outcome that ds
+    (its latest run of the ds, as the report shows it)."""
+    by_date: dict[str, dict[str, Outcome]] = {}
+    for info in jobs:
+        for ds, record in _latest_per_ds(store.runs(info.name)).items():
+            if record.outcome is not None:
+                by_date.setdefault(ds, {})[info.name] = record.outcome
+    return sorted(by_date.items(), reverse=True)

@@ -8,14 +8,19 @@ a second line of defence behind escaping every value that comes from data or con
 from __future__ import annotations
 
 import dataclasses
+import os
 import pathlib
+import urllib.parse
 from collections.abc import Callable, Sequence
 
 from validator.core.findings import worst_first
+from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
-from validator.report.data import DayReport, JobReport, waivers
+from validator.report.data import OUTCOME_RANK, DayReport, JobReport, waivers
 from validator.report.features import FeatureComparison, FeatureSummary
-from validator.report.svg import distribution_chart, esc, short_number, trend_chart
+from validator.report.sections import checks_section, evidence_section, quantiles_section, value_text
+from validator.report.svg import distribution_chart, esc, short_number
+from validator.report.trends import trends_section
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 OUTCOME_LABEL = {"block": "BLOCK", "not_evaluated": "NOT EVALUATED", "warn": "WARN", "pass": "PASS",
@@ -41,23 +46,56 @@ svg .o-pass{fill:#2e7d32}svg .o-warn{fill:#e08a00}svg .o-block{fill:#c62828}svg 
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 .empty{color:#777;font-style:italic}
 code{font-size:12px;overflow-wrap:anywhere}
+tr.c-pass td:last-child{color:#2e7d32;font-weight:600}tr.c-fail td:last-child{color:#c62828;font-weight:700}
+.kind{display:inline-block;margin-left:6px;padding:0 5px;border-radius:6px;font-size:11px;
+background:#e8eaf0;color:#444}
+pre.query{background:#f6f7f9;border:1px solid #e3e6ea;padding:6px;white-space:pre-wrap;
+overflow-wrap:anywhere;font-size:12px}
+svg .band{fill:#1f5fbf;fill-opacity:.14;stroke:none}svg .flagged{fill:none;stroke:#c62828;stroke-width:1.6}
+table.quantiles td{font-size:12px;text-align:right;white-space:nowrap}
+ul.days li{margin:3px 0}ul.days .badge{margin-left:4px}
 """
 
 
-def file_link(record: RunRecord, kind: str, path: str) -> str:
-    """A link to a run's artifact (`kind`: statistics, anomalies or run): a file:// URI on
-    local disk, the gs:// URI itself otherwise."""
+ARTIFACT_LABELS = (("statistics", "statistics (FeatureStats.pb)"),
+                   ("summary", "statistics summary (JSON)"),
+                   ("anomalies", "anomalies (pbtxt)"), ("findings", "anomalies (text)"),
+                   ("run", "run record (JSON)"))
+Linker = Callable[[RunRecord, str, str], str]
+
+
+def relative_links(base: pathlib.Path, files: pathlib.Path | None = None) -> Linker:
+    """Links for a report file in the folder `base`: a local artifact as a path relative to
+    `base` (the report and the run history can move together), a gs:// artifact as its URI.
+    `files`: where the readable copies (`summary`, `findings`) are written for each run."""
     from validator.history.artifact_fs import is_remote, uri
 
-    return uri(path) if is_remote(path) else pathlib.Path(path).resolve().as_uri()
+    def link(record: RunRecord, kind: str, path: str) -> str:
+        if kind in ("summary", "findings"):
+            if files is None:
+                return ""
+            path = str(readable_artifact(files, record, kind))
+        elif is_remote(path):
+            return uri(path)
+        target = os.path.relpath(pathlib.Path(path).resolve(), base.resolve())
+        return urllib.parse.quote(pathlib.PurePath(target).as_posix())
+
+    return link
+
+
+def readable_artifact(files: pathlib.Path, record: RunRecord, kind: str) -> pathlib.Path:
+    """Where a report file keeps the readable copy `kind` (summary, findings) of one run."""
+    name = "statistics-summary.json" if kind == "summary" else "anomalies.txt"
+    return files / record.run_id / name
 
 
 @dataclasses.dataclass(frozen=True)
 class PageOptions:
-    """How the page links to artifacts: file URIs for a file on disk; `dqv serve` links to
-    its own /reports/artifacts/ URLs."""
+    """How the page links to artifacts: relative paths for a file on disk (relative to the
+    current directory unless told: `relative_links`); `dqv serve` links to its own
+    /reports/artifacts/ URLs. A link function returning "" leaves that link out."""
 
-    link: Callable[[RunRecord, str, str], str] = file_link
+    link: Linker = dataclasses.field(default_factory=lambda: relative_links(pathlib.Path.cwd()))
     note: str = ""  # a line under the title, e.g. where the report is served
 
 
@@ -121,8 +159,11 @@ def _job_section(index: int, job: JobReport, options: PageOptions) -> str:
         out.append(f"<p><strong>Not evaluated:</strong> {esc(r.error)}</p>")
     out.append(_waivers(job))
     out.append(_anomalies(job))
-    out.append(_trends(job))
+    out.append(evidence_section(r.evidence))  # the failing rows first, then every check
+    out.append(checks_section(job))
+    out.append(trends_section(job))
     out.append(_feature_table(job))
+    out.append(quantiles_section(job.features))
     out.append(_distributions(job))
     out.append("</section>")
     return "\n".join(x for x in out if x)
@@ -140,14 +181,18 @@ def _meta(job: JobReport, options: PageOptions) -> str:
     if r.source_uri:
         items.append(f"source <code>{esc(r.source_uri)}</code>")
     run_file = f"{r.artifact_dir}/run.json" if r.artifact_dir else None
-    for label, kind, path in (("statistics", "statistics", r.statistics),
-                              ("anomalies", "anomalies", r.anomalies), ("run record", "run", run_file)):
-        if path:
-            items.append(f'<a href="{esc(options.link(r, kind, path))}">{label}</a>')
+    paths = {"statistics": r.statistics, "summary": "" if job.summary is not None else None,
+             "anomalies": r.anomalies, "findings": "" if r.anomalies or r.findings else None,
+             "run": run_file}
+    for kind, label in ARTIFACT_LABELS:
+        path = paths[kind]
+        link = options.link(r, kind, path) if path is not None else ""
+        if link:
+            items.append(f'<a data-artifact="{kind}" href="{esc(link)}">{esc(label)}</a>')
     base = job.baseline
     if base and base.statistics:
         link = options.link(base, "statistics", base.statistics)
-        items.append(f'<a href="{esc(link)}">baseline statistics</a>')
+        items.append(f'<a data-artifact="baseline" href="{esc(link)}">baseline statistics</a>')
     return " · ".join(items)
 
 
@@ -182,24 +227,22 @@ def _anomalies(job: JobReport) -> str:
             f"<th>description</th><th>measured</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def _trends(job: JobReport) -> str:
-    if not job.trend or not job.record.ds:
-        return ""
-    from validator.report.data import TREND_DAYS
-
-    end = job.record.ds
-    charts = [
-        trend_chart("rows", end, TREND_DAYS, [(p.ds, p.rows, p.outcome) for p in job.trend]),
-        trend_chart("missing ratio (mean over features)", end, TREND_DAYS,
-                    [(p.ds, p.missing, p.outcome) for p in job.trend], fmt=lambda v: f"{v:.2%}"),
-        trend_chart("largest drift distance", end, TREND_DAYS,
-                    [(p.ds, p.drift, p.outcome) for p in job.trend]),
-    ]
-    return f"<h3>Last {TREND_DAYS} days</h3><div class=\"grid\">{''.join(charts)}</div>"
+KIND_LABEL = {"partition": "partition column", "id": "ID-like", "timestamp": "timestamp"}
 
 
 def _drift_by_feature(job: JobReport) -> dict[str, str]:
+    """The drift cell per feature: distance / threshold; "not configured" for features the
+    schema gives no drift comparator; "no baseline" when one is configured but nothing was
+    compared."""
     out = {}
+    configured: set[str] | None = None
+    if job.schema is not None:
+        configured = {f.name for f in job.schema.feature if f.HasField("drift_comparator")}
+        for f in job.features:
+            if f.name not in configured:
+                out[f.name] = "not configured"
+            elif not job.record.baseline_run_id:
+                out[f.name] = "no baseline"
     for m in job.record.measurements_of("drift"):
         out[m.feature] = f"{short_number(m.value)} / {short_number(m.threshold)}"
     return out
@@ -213,8 +256,10 @@ def _feature_table(job: JobReport) -> str:
     flagged = {f.feature for f in job.record.reported}
     drift = _drift_by_feature(job)
     rows = [_feature_row(item, item.name in flagged, drift.get(item.name, "")) for item in job.features]
-    legend = ("Highlighted cells changed notably since the baseline run; the baseline value is "
-              "shown below. Rows marked red have an anomaly.")
+    legend = ("Highlighted cells changed notably since the baseline run (docs/report.md, \"What "
+              "is highlighted\"); the baseline value is shown below. The partition column, "
+              "ID-like features and timestamps are not highlighted for moving. Rows marked red "
+              "have an anomaly. Timestamps are shown as UTC dates.")
     return (f'<h3>Features</h3><p class="meta">{legend}</p><table class="features">'
             "<thead><tr><th>feature</th><th>type</th><th>missing</th><th>min</th><th>mean</th>"
             "<th>max</th><th>top values</th>"
@@ -235,8 +280,13 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
 
-def _top(summary: FeatureSummary | None) -> str:
-    if summary is None or not summary.top_values:
+def _top(item: FeatureComparison) -> str:
+    summary = item.current
+    if summary is None:
+        return ""
+    if item.kind == "id":
+        return f"ID-like: {summary.unique:,} distinct" if summary.unique is not None else "ID-like"
+    if not summary.top_values:
         return ""
     return ", ".join(f"{v} {s:.0%}" if s >= 0.01 else f"{v} {s:.1%}" for v, s in summary.top_values[:3])
 
@@ -244,32 +294,49 @@ def _top(summary: FeatureSummary | None) -> str:
 def _feature_row(item: FeatureComparison, flagged: bool, drift: str) -> str:
     now, before, changes = item.current, item.baseline, item.changes
     cls = ' class="flag"' if flagged else ""
+    attrs = f' data-feature="{esc(item.name)}" data-kind="{esc(item.kind)}"'
+    kind = f'<span class="kind">{esc(KIND_LABEL[item.kind])}</span>' if item.kind else ""
     if now is None:
         was = before.type if before else "?"
-        return (f"<tr{cls}><td>{esc(item.name)}</td>"
-                f'<td class="chg" colspan="8">absent from this run (was {esc(was)})</td></tr>')
+        absent_cls = "chg" if "presence" in changes else ""
+        return (f"<tr{cls}{attrs}><td>{esc(item.name)}{kind}</td>"
+                f'<td class="{absent_cls}" colspan="8">absent from this run (was {esc(was)})</td></tr>')
+    is_time = item.kind == "timestamp"
 
     def field(name: str, fmt: Callable[[FeatureSummary], str]) -> str:
         return _cell(fmt(now), fmt(before) if before else None, name in changes)
 
+    def value(get: Callable[[FeatureSummary], float | None]) -> Callable[[FeatureSummary], str]:
+        return lambda s: value_text(is_time, get(s))
+
     presence = "presence" in changes
-    name_cell = f'<td class="chg">{esc(item.name)}<small>new</small></td>' if presence \
-        else f"<td>{esc(item.name)}</td>"
-    return (f"<tr{cls}>{name_cell}"
+    name_cell = f'<td class="chg">{esc(item.name)}{kind}<small>new</small></td>' if presence \
+        else f"<td>{esc(item.name)}{kind}</td>"
+    drift_cls = "n empty" if drift in ("not configured", "no baseline") else "n"
+    return (f"<tr{cls}{attrs}>{name_cell}"
             + _cell(now.type, before.type if before else None, "type" in changes, numeric=False)
             + field("missing", lambda s: _pct(s.missing))
-            + field("min", lambda s: short_number(s.minimum))
-            + field("mean", lambda s: short_number(s.mean))
-            + field("max", lambda s: short_number(s.maximum))
-            + f"<td>{esc(_top(now))}</td>"
+            + field("min", value(lambda s: s.minimum))
+            + field("mean", value(lambda s: s.mean))
+            + field("max", value(lambda s: s.maximum))
+            + f"<td>{esc(_top(item))}</td>"
             + field("unique", lambda s: "–" if s.unique is None else f"{s.unique:,}")
-            + f'<td class="n">{esc(drift)}</td></tr>')
+            + f'<td class="{drift_cls}">{esc(drift)}</td></tr>')
 
 
 def _distributions(job: JobReport) -> str:
     figures = []
     for item in job.features:
-        chart = distribution_chart(item)
+        if item.kind == "id":
+            # Near-unique values make a top-10 chart of 0.05% bars: say how many there are.
+            now = item.current
+            distinct = f"{now.unique:,} distinct values" if now and now.unique is not None \
+                else "distinct count unknown"
+            figures.append(f'<figure class="id-like"><figcaption>{esc(item.name)}</figcaption>'
+                           f'<p class="meta">ID-like: {esc(distinct)}; no top-values chart.</p>'
+                           "</figure>")
+            continue
+        chart = distribution_chart(item, as_dates=item.kind == "timestamp")
         if chart:
             figures.append(f"<figure><figcaption>{esc(item.name)}</figcaption>{chart}</figure>")
     if not figures:
@@ -279,10 +346,23 @@ def _distributions(job: JobReport) -> str:
     return f"<h3>Distributions</h3>{legend}<div class=\"grid\">{''.join(figures)}</div>"
 
 
-def render_index(dates: Sequence[str], link: Callable[[str], str]) -> str:
-    """A list of the days with reports, for `dqv serve`."""
-    items = "".join(f'<li><a href="{esc(link(d))}">{esc(d)}</a></li>' for d in dates)
-    body = f"<ul>{items}</ul>" if dates else '<p class="empty">No runs yet.</p>'
+def _day_outcomes(outcomes: dict[str, Outcome]) -> str:
+    counts: dict[Outcome, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome] = counts.get(outcome, 0) + 1
+    order = sorted(counts, key=lambda o: OUTCOME_RANK[o])  # worst first, as in the overview
+    badges = "".join(f'<span class="badge {esc(o.value)}" data-outcome="{esc(o.value)}" '
+                     f'title="{esc(", ".join(sorted(j for j, x in outcomes.items() if x is o)))}">'
+                     f"{counts[o]} {esc(OUTCOME_LABEL[o.value])}</span>" for o in order)
+    jobs = ", ".join(f"{j}: {OUTCOME_LABEL[o.value].lower()}" for j, o in sorted(outcomes.items()))
+    return f'{badges} <span class="meta">{esc(jobs)}</span>'
+
+
+def render_index(days: Sequence[tuple[str, dict[str, Outcome]]], link: Callable[[str], str]) -> str:
+    """The days with reports, newest first, each with its jobs' outcomes, for `dqv serve`."""
+    items = "".join(f'<li data-date="{esc(d)}"><a href="{esc(link(d))}">{esc(d)}</a> '
+                    f"{_day_outcomes(outcomes)}</li>" for d, outcomes in days)
+    body = f'<ul class="days">{items}</ul>' if days else '<p class="empty">No runs yet.</p>'
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
             f"<title>dqv reports</title><style>{STYLE}</style></head><body>"

@@ -1,8 +1,9 @@
 """Reports over HTTP for `dqv serve`: GET /reports/ (the days), /reports/latest and
 /reports/YYYY-MM-DD (`?by=run_day` for the runs started that day), and the artifacts the pages
-link to, /reports/artifacts/RUN_ID/(statistics|anomalies|run). Rendered on request from the run
-history, so a page always shows the latest re-runs. Artifacts are found by run id through the
-store, never by a path from the request."""
+link to, /reports/artifacts/RUN_ID/(statistics|summary|anomalies|findings|run): the binary
+FeatureStats.pb, its JSON summary, TFDV's anomalies.pbtxt, the anomalies as text, run.json.
+Rendered on request from the run history, so a page always shows the latest re-runs.
+Artifacts are found by run id through the store, never by a path from the request."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from validator.core.record import RunRecord
 from validator.history import artifact_fs
 from validator.history.store import RunStore
 from validator.report import read_summary
-from validator.report.data import JobInfo, gather, report_dates
+from validator.report.artifacts import findings_text, read_anomalies, summary_json
+from validator.report.data import JobInfo, date_outcomes, gather, info_of, report_dates
 from validator.report.page import PageOptions, esc, render_index, render_page
 
 HTML = "text/html; charset=utf-8"
 RUN_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$")
-ARTIFACT_TYPES = {"statistics": "application/octet-stream", "anomalies": "text/plain; charset=utf-8",
-                  "run": "application/json"}
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+ARTIFACT_TYPES = {"statistics": "application/octet-stream", "summary": JSON, "anomalies": TEXT,
+                  "findings": TEXT, "run": JSON}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Response:
 
 def job_infos(jobs: Iterable[Any]) -> list[JobInfo]:
     """JobInfo of loaded `Job` models (what the service holds)."""
-    return [JobInfo(j.name, j.owner, j.description) for j in jobs]
+    return [info_of(j) for j in jobs]
 
 
 def _page(status: int, text: str) -> Response:
@@ -51,8 +55,7 @@ def reports_response(parts: Sequence[str], query: dict[str, str], jobs: Sequence
                      store: RunStore) -> Response:
     """The answer to GET /reports/<parts…>; `parts` are the path segments after `reports`."""
     if not parts:
-        dates = report_dates(store, jobs)
-        return _page(200, render_index(dates, lambda d: f"/reports/{d}"))
+        return _page(200, render_index(date_outcomes(store, jobs), lambda d: f"/reports/{d}"))
     if parts[0] == "artifacts":
         return _artifact(parts[1:], store)
     if len(parts) != 1:
@@ -82,7 +85,8 @@ def artifact_url(record: RunRecord, kind: str, path: str) -> str:
 
 def _artifact(parts: Sequence[str], store: RunStore) -> Response:
     if len(parts) != 2 or parts[1] not in ARTIFACT_TYPES or not RUN_ID.match(parts[0]):
-        return _message(404, "use /reports/artifacts/RUN_ID/statistics, anomalies or run")
+        return _message(404, "use /reports/artifacts/RUN_ID/statistics, summary, anomalies, "
+                             "findings or run")
     record = store.get(parts[0])
     if record is None:
         return _message(404, f"no run {parts[0]}")
@@ -90,6 +94,17 @@ def _artifact(parts: Sequence[str], store: RunStore) -> Response:
     if kind == "run":
         body = json.dumps(record.to_json(), indent=2, sort_keys=True).encode("utf-8")
         return Response(200, body, ARTIFACT_TYPES[kind])
+    if kind == "findings":
+        text = findings_text(record, read_anomalies(record))
+        return Response(200, text.encode("utf-8"), ARTIFACT_TYPES[kind])
+    if kind == "summary":
+        if not record.statistics:
+            return _message(404, f"run {parts[0]} wrote no statistics")
+        try:
+            text = summary_json(record, read_summary(record.statistics))
+        except (OSError, ValueError) as err:
+            return _message(404, f"the statistics of run {parts[0]} cannot be read: {err}")
+        return Response(200, text.encode("utf-8"), ARTIFACT_TYPES[kind])
     path = record.statistics if kind == "statistics" else record.anomalies
     if not path:
         return _message(404, f"run {parts[0]} wrote no {kind}")

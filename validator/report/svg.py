@@ -6,11 +6,14 @@ without scripts. Coordinates are rounded to keep a 500-feature report small.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
+import math
 from collections.abc import Callable, Sequence
 
 from validator.core.text import terminal_safe
+from validator.core.timestamps import as_date_text
 from validator.report.features import FeatureComparison, common_edges, rebin, top_value_union
 
 WIDTH = 300
@@ -47,14 +50,15 @@ def _clip(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
-def distribution_chart(item: FeatureComparison) -> str:
-    """This run against its baseline: a histogram for numbers, top-value bars for categories."""
+def distribution_chart(item: FeatureComparison, as_dates: bool = False) -> str:
+    """This run against its baseline: a histogram for numbers (axis labels as dates with
+    `as_dates`), top-value bars for categories."""
     now, before = item.current, item.baseline
     sample = now or before
     if sample is None:
         return ""
     if sample.numeric and any(s.histogram for s in (now, before) if s):
-        return _histogram(item)
+        return _histogram(item, _date_label if as_dates else short_number)
     if sample.top_values or (before and before.top_values):
         return _top_values(item)
     return ""
@@ -65,7 +69,12 @@ def _shares(counts: list[float]) -> list[float]:
     return [c / total if total else 0.0 for c in counts]
 
 
-def _histogram(item: FeatureComparison) -> str:
+def _date_label(value: float | None) -> str:
+    text = as_date_text(value) if value is not None else None
+    return text[:10] if text else short_number(value)
+
+
+def _histogram(item: FeatureComparison, label: Callable[[float | None], str]) -> str:
     runs = [s for s in (item.current, item.baseline) if s is not None and s.histogram]
     edges = common_edges(runs)
     now = _shares(rebin(item.current.histogram, edges)) if item.current else []
@@ -84,9 +93,9 @@ def _histogram(item: FeatureComparison) -> str:
             body.append(f'<rect class="{cls}" x="{_n(x + 1 + offset)}" y="{_n(6 + plot_h - h)}" '
                         f'width="{_n(slot * 0.45)}" height="{_n(h)}"/>')
     body.append(f'<line class="ax" x1="{left}" y1="{6 + plot_h}" x2="{WIDTH - left}" y2="{6 + plot_h}"/>')
-    body.append(f'<text x="{left}" y="{height - 4}">{esc(short_number(edges[0]))}</text>')
+    body.append(f'<text x="{left}" y="{height - 4}">{esc(label(edges[0]))}</text>')
     body.append(f'<text x="{WIDTH - left}" y="{height - 4}" text-anchor="end">'
-                f"{esc(short_number(edges[-1]))}</text>")
+                f"{esc(label(edges[-1]))}</text>")
     return _svg(WIDTH, height, f"distribution of {item.name}: this run against the baseline", body)
 
 
@@ -117,29 +126,46 @@ def _pct(share: float | None) -> str:
     return "–" if share is None else f"{share:.1%}"
 
 
+@dataclasses.dataclass(frozen=True)
+class BandPoint:
+    """A monitor's expected band on one ds (an open side is infinite) and whether it fired."""
+
+    ds: str
+    lower: float
+    upper: float
+    flagged: bool
+
+
 def trend_chart(title: str, end: str, days: int, points: Sequence[tuple[str, float | None, str]],
-                fmt: Callable[[float], str] = short_number) -> str:
+                fmt: Callable[[float], str] = short_number,
+                band: Sequence[BandPoint] = ()) -> str:
     """A value per ds over the `days` days ending at `end`; dots coloured by the run's outcome,
-    gaps where a day has no value."""
+    gaps where a day has no value. With `band`: the monitor's expected band shaded between its
+    lower and upper edge over time, and the days it fired ringed (class `flagged`)."""
     height, left, right, top_pad, plot_h = 96, 6, 6, 28, 48
     last = dt.date.fromisoformat(end)
     first = last - dt.timedelta(days=days - 1)
     values = [v for _, v, _ in points if v is not None]
-    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    edges = [e for b in band for e in (b.lower, b.upper) if math.isfinite(e)]
+    lo, hi = (min(values + edges), max(values + edges)) if values or edges else (0.0, 1.0)
     if hi == lo:
         lo, hi = (lo - 1, hi + 1) if lo else (0.0, 1.0)
     span_x = WIDTH - left - right
 
-    def xy(ds: str, value: float) -> tuple[float, float]:
+    def x_of(ds: str) -> float:
         day = (dt.date.fromisoformat(ds) - first).days
-        x = left + span_x * day / max(days - 1, 1)
-        return x, top_pad + plot_h * (1 - (value - lo) / (hi - lo))
+        return left + span_x * day / max(days - 1, 1)
+
+    def y_of(value: float) -> float:
+        clipped = min(max(value, lo), hi)  # an open side of the band runs to the chart's edge
+        return top_pad + plot_h * (1 - (clipped - lo) / (hi - lo))
 
     latest = fmt(values[-1]) if values else "no data"
     body = [f'<text x="0" y="11" class="t">{esc(title)}</text>',
-            f'<text x="{WIDTH}" y="11" text-anchor="end">{esc(latest)}</text>',
-            f'<line class="ax" x1="{left}" y1="{top_pad + plot_h}" x2="{WIDTH - right}" '
-            f'y2="{top_pad + plot_h}"/>']
+            f'<text x="{WIDTH}" y="11" text-anchor="end">{esc(latest)}</text>']
+    body += _band(band, first, x_of, y_of, fmt)
+    body.append(f'<line class="ax" x1="{left}" y1="{top_pad + plot_h}" x2="{WIDTH - right}" '
+                f'y2="{top_pad + plot_h}"/>')
     segment: list[str] = []
     segments = []
     for ds, value, _ in points:
@@ -147,17 +173,53 @@ def trend_chart(title: str, end: str, days: int, points: Sequence[tuple[str, flo
             segments.append(segment)
             segment = []
             continue
-        x, y = xy(ds, value)
-        segment.append(f"{_n(x)},{_n(y)}")
+        segment.append(f"{_n(x_of(ds))},{_n(y_of(value))}")
     segments.append(segment)
     body += [f'<polyline class="l" points="{" ".join(s)}"/>' for s in segments if len(s) > 1]
+    fired = {b.ds for b in band if b.flagged}
     for ds, value, outcome in points:
         if value is not None:
-            x, y = xy(ds, value)
+            x, y = x_of(ds), y_of(value)
+            note = "; out of the expected band" if ds in fired else ""
             body.append(f'<circle class="o-{esc(outcome)}" cx="{_n(x)}" cy="{_n(y)}" r="2.6">'
-                        f"<title>{esc(ds)}: {esc(fmt(value))} ({esc(outcome)})</title></circle>")
+                        f"<title>{esc(ds)}: {esc(fmt(value))} ({esc(outcome)}){esc(note)}</title>"
+                        "</circle>")
+            if ds in fired:
+                body.append(f'<circle class="flagged" data-ds="{esc(ds)}" cx="{_n(x)}" '
+                            f'cy="{_n(y)}" r="5"><title>{esc(ds)}: flagged by the monitor'
+                            "</title></circle>")
     body.append(f'<text x="{left}" y="{height - 4}">{esc(first.isoformat())}</text>')
     body.append(f'<text x="{WIDTH - right}" y="{height - 4}" text-anchor="end">{esc(end)}</text>')
     highest = fmt(max(values)) if values else "–"
     body.append(f'<text x="{left}" y="{top_pad - 4}" class="s">max {esc(highest)}</text>')
     return _svg(WIDTH, height, f"{title}, {first.isoformat()} to {end}", body)
+
+
+def _band(band: Sequence[BandPoint], first: dt.date, x_of: Callable[[str], float],
+          y_of: Callable[[float], float], fmt: Callable[[float], str]) -> list[str]:
+    """One shaded polygon per run of consecutive days with a band (upper edge left to right,
+    then the lower edge back); a lone day is a short vertical bar."""
+    out: list[str] = []
+    runs: list[list[BandPoint]] = []
+    previous: dt.date | None = None
+    for point in sorted(band, key=lambda b: b.ds):
+        day = dt.date.fromisoformat(point.ds)
+        if day < first:
+            continue
+        if previous is None or (day - previous).days > 1:
+            runs.append([])
+        runs[-1].append(point)
+        previous = day
+    for run in runs:
+        xs = [x_of(p.ds) for p in run]
+        if len(run) == 1:
+            xs = [xs[0] - 2, xs[0] + 2]
+            run = run * 2
+        upper = [f"{_n(x)},{_n(y_of(p.upper))}" for x, p in zip(xs, run, strict=True)]
+        lower = [f"{_n(x)},{_n(y_of(p.lower))}" for x, p in reversed(list(zip(xs, run, strict=True)))]
+        last = run[-1]
+        tip = f"expected band on {last.ds}: {fmt(last.lower) if math.isfinite(last.lower) else '-∞'}" \
+              f" to {fmt(last.upper) if math.isfinite(last.upper) else '∞'}"
+        out.append(f'<polygon class="band" points="{" ".join(upper + lower)}">'
+                   f"<title>{esc(tip)}</title></polygon>")
+    return out

@@ -129,7 +129,7 @@ def _paths() -> dict[str, Any]:
             "503": _answer("the run history is unavailable")},
             [{"name": "id", "in": "path", "required": True,
               "schema": {"type": "string", "pattern": "^[0-9A-Za-z._-]{1,128}$"}}])},
-        "/reports/": {"get": _op("the days with a report (HTML)", {
+        "/reports/": {"get": _op("the days with a report and each day's outcomes (HTML)", {
             "200": _answer("the index page", page, html), "401": _UNAUTHORIZED,
             "503": _answer("the run history is unavailable")})},
         "/reports/{day}": {"get": _op("one day's report (HTML)", {
@@ -149,7 +149,7 @@ def _paths() -> dict[str, Any]:
             {"name": "run_id", "in": "path", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$"}},
             {"name": "kind", "in": "path", "required": True,
-             "schema": {"enum": ["statistics", "anomalies", "run"]}}])},
+             "schema": {"enum": ["statistics", "summary", "anomalies", "findings", "run"]}}])},
     }
 
 

@@ -78,6 +78,11 @@ class FeatureSummary:
     histogram: tuple[Bucket, ...] = ()  # equal-width buckets, counts
     present: int | None = None  # examples with a value
     zeros: int | None = None  # numeric features: values equal to 0
+    # numeric features: the quantiles histogram's boundaries, min first and max last (TFDV's
+    # default 10 buckets: p0, p10, ..., p100)
+    quantiles: tuple[float, ...] = ()
+    min_values: int | None = None  # the fewest / most values an example with the feature has
+    max_values: int | None = None
 
     @property
     def numeric(self) -> bool:
@@ -100,6 +105,21 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _value_counts(common: statistics_pb2.CommonStatistics) -> tuple[int | None, int | None]:
+    if not common.num_non_missing:
+        return None, None
+    return int(common.min_num_values), int(common.max_num_values)
+
+
+def _quantile_bounds(num: statistics_pb2.NumericStatistics) -> tuple[float, ...]:
+    histogram = next((h for h in num.histograms
+                      if h.type == statistics_pb2.Histogram.QUANTILES), None)
+    if histogram is None or not histogram.buckets:
+        return ()
+    bounds = [histogram.buckets[0].low_value] + [b.high_value for b in histogram.buckets]
+    return tuple(bounds) if all(math.isfinite(b) for b in bounds) else ()
+
+
 def summarize_feature(feature: statistics_pb2.FeatureNameStatistics,
                       num_examples: int) -> FeatureSummary:
     kind = feature.WhichOneof("stats")
@@ -111,18 +131,23 @@ def summarize_feature(feature: statistics_pb2.FeatureNameStatistics,
         buckets = tuple(Bucket(b.low_value, b.high_value, b.sample_count)
                         for b in (standard[0].buckets if standard else ())
                         if math.isfinite(b.low_value) and math.isfinite(b.high_value))
+        quantiles = _quantile_bounds(num)
+        fewest, most = _value_counts(num.common_stats)
         return FeatureSummary(name, type_name, missing_ratio(num.common_stats, num_examples),
                               minimum=_finite(num.min), mean=_finite(num.mean),
                               maximum=_finite(num.max), std_dev=_finite(num.std_dev),
                               histogram=buckets, present=int(num.common_stats.num_non_missing),
-                              zeros=int(num.num_zeros))
+                              zeros=int(num.num_zeros), quantiles=quantiles,
+                              min_values=fewest, max_values=most)
     if kind == "string_stats":
         text = feature.string_stats
         present = max(text.common_stats.num_non_missing, 1)
         top = tuple((v.value, v.frequency / present) for v in text.top_values[:TOP_VALUES])
+        fewest, most = _value_counts(text.common_stats)
         return FeatureSummary(name, type_name, missing_ratio(text.common_stats, num_examples),
                               unique=int(text.unique), top_values=top,
-                              present=int(text.common_stats.num_non_missing))
+                              present=int(text.common_stats.num_non_missing),
+                              min_values=fewest, max_values=most)
     common = getattr(feature, kind).common_stats if kind in ("bytes_stats", "struct_stats") else None
     return FeatureSummary(name, type_name, missing_ratio(common, num_examples) if common else None)
 

@@ -11,7 +11,7 @@ from tests.conftest import TEST_ARTIFACTS
 from tests.support.chromium import PageSession, open_page
 from tests.support.report_data import XSS_ATTRIBUTE, XSS_CATEGORY, XSS_DESCRIPTION, XSS_FEATURE
 from tests.support.report_fixtures import FOUR_JOBS, Project
-from validator.report import render_report_for_date, write_report
+from validator.report import build_report, write_day_report
 
 OVERVIEW = ("Array.from(document.querySelectorAll('#overview tbody tr'))"
             ".map(r => [r.dataset.job, r.dataset.outcome, r.cells[2].innerText])")
@@ -20,8 +20,8 @@ SVG_SIZES = ("Array.from(document.querySelectorAll('svg')).map(s => {"
 
 
 def _report(project: Project, date: str, out: pathlib.Path) -> pathlib.Path:
-    html_text = render_report_for_date(project.project, project.root, dt.date.fromisoformat(date))
-    return write_report(html_text, out)
+    report = build_report(project.project, project.root, dt.date.fromisoformat(date))
+    return write_day_report(report, out)
 
 
 def assert_clean_load(page: PageSession) -> None:
@@ -55,9 +55,13 @@ def test_day_report_renders_every_job_worst_first_with_charts(four_outcomes: Pro
         rows = page.evaluate(OVERVIEW)
         assert [(job, outcome) for job, outcome, _ in rows] == list(FOUR_JOBS.items())
         assert [badge for _, _, badge in rows] == ["BLOCK", "NOT EVALUATED", "WARN", "PASS"]
-        # 3 trend charts per job, distributions for the 15 sample features of the 3 evaluated jobs
-        # (account_age_days etc. exist in every evaluated run; user ids draw as top values).
-        assert_charts_drawn(page, at_least=4 * 3 + 3 * 15)
+        # 3 trend charts per job, distributions for the 13 sample features of the 3 evaluated jobs
+        # that are not ID-like (user_id and session_id show their distinct count instead).
+        assert_charts_drawn(page, at_least=4 * 3 + 3 * 13)
+        assert page.evaluate("document.querySelectorAll('figure.id-like').length") == 3 * 2
+        labels = page.evaluate("Array.from(document.querySelectorAll('svg'))"
+                               ".map(s => s.getAttribute('aria-label'))")
+        assert not [label for label in labels if "of user_id" in label or "of session_id" in label]
         text = page.evaluate("document.body.innerText")
         # Issue 13: the not-evaluated job's data is unreadable now (a missing one is not ready).
         assert "ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text and "cannot read as parquet" in text
@@ -81,5 +85,7 @@ def test_hostile_values_are_displayed_as_text_not_executed(hostile: Project,
         titles = page.evaluate("Array.from(document.querySelectorAll('svg title')).map(t => t.textContent)")
         assert any(XSS_CATEGORY in t for t in titles)
         assert page.evaluate(OVERVIEW)[0][:2] == ["hostile", "block"]
-        assert_charts_drawn(page, at_least=3 + 3)
+        # 3 trends; charts for the category and the hostile feature; `id` is ID-like (no chart).
+        assert_charts_drawn(page, at_least=3 + 2)
+        assert page.evaluate("document.querySelectorAll('figure.id-like').length") == 1
         page.screenshot(TEST_ARTIFACTS / "report-hostile-values.png")

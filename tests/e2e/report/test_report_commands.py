@@ -7,6 +7,7 @@ import os
 import pathlib
 import re
 import subprocess
+import urllib.parse
 import urllib.request
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
@@ -16,6 +17,7 @@ from tests.support.chromium import open_page
 from tests.support.report_fixtures import FOUR_JOBS, Project
 from tests.support.serve import running_service
 from tests.support.slack_standin import SlackStandin
+from validator.history import open_store
 
 SVG_SIZES = ("Array.from(document.querySelectorAll('svg')).map(s => {"
              "const r = s.getBoundingClientRect(); return [r.width, r.height]; })")
@@ -37,11 +39,19 @@ def test_make_demo_writes_the_last_days_report_which_renders_offline(tmp_path: p
         assert page.requests() == []
         assert page.evaluate(OVERVIEW) == [["training_events", "pass"]]
         sizes = page.evaluate(SVG_SIZES)
-        assert len(sizes) >= 3 + 15  # three trends, a distribution per sample feature
+        # Three trends, a distribution per sample feature but the two ID-like ones.
+        assert len(sizes) >= 3 + 13
+        assert page.evaluate("document.querySelectorAll('figure.id-like').length") == 2
         assert all(w > 0 and h > 0 for w, h in sizes)
         # The 30-day trend holds all 11 sample days, the blocked ones in red.
         assert page.evaluate("document.querySelectorAll('svg circle.o-block').length") >= 4 * 2
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[data-artifact]'))"
+                              ".map(a => a.getAttribute('href'))")
         page.screenshot(TEST_ARTIFACTS / "demo-report-2026-11-11.png")
+    # Relative links to artifacts that exist, readable ones among them.
+    assert len(hrefs) == 6 and not [h for h in hrefs if h.startswith(("file:", "/"))]
+    assert all((report.parent / urllib.parse.unquote(h)).is_file() for h in hrefs), hrefs
+    assert any(h.endswith("statistics-summary.json") for h in hrefs)
 
 
 def test_report_command_posts_the_digest(four_outcomes: Project, slack_standin: SlackStandin,
@@ -82,6 +92,14 @@ def test_serve_serves_reports_latest_and_by_date(four_outcomes: Project) -> None
     for service in running_service(four_outcomes.project):
         status, index = service.get("/reports/")
         assert status == 200 and 'href="/reports/2026-11-06"' in index
+        # Each day with its jobs' outcomes (issue 18): on 11-06 one of each, worst first.
+        day = re.search(r'<li data-date="2026-11-06">(.*?)</li>', index, re.S)
+        assert day is not None
+        assert re.findall(r'data-outcome="([a-z_]+)"', day.group(1)) == \
+            ["block", "not_evaluated", "warn", "pass"]
+        assert "strict_events: block" in day.group(1) and "lenient_events: pass" in day.group(1)
+        assert re.findall(r'<li data-date="([0-9-]+)">', index) == \
+            [f"2026-11-0{d}" for d in range(6, 0, -1)]
         status, latest = service.get("/reports/latest")
         assert status == 200 and "ds 2026-11-06" in latest
         status, day = service.get("/reports/2026-11-03")
@@ -99,3 +117,35 @@ def test_serve_serves_reports_latest_and_by_date(four_outcomes: Project) -> None
             stats = statistics_pb2.DatasetFeatureStatisticsList.FromString(answer.read())
         assert stats.datasets[0].num_examples == 2000  # the run's FeatureStats.pb, byte for byte
         assert service.get("/reports/artifacts/..%2F..%2Fetc/run")[0] == 404
+        # The readable artifacts: the anomalies as text and the statistics summary as JSON.
+        findings = [service.get(link.replace("/anomalies", "/findings"))[1] for link in links]
+        assert any("[error] device ENUM_TYPE_UNEXPECTED_STRING_VALUES" in text for text in findings)
+        status, summary = service.get(links[0].replace("/anomalies", "/summary"))
+        assert status == 200 and summary["num_examples"] == 2000  # served as JSON, parsed
+        assert summary["features"]["age"]["quantiles"]
+
+
+def test_report_by_ds_and_by_run_day_write_their_own_files(four_outcomes: Project) -> None:
+    """`--by run_day` once replaced the ds report of the same date with an empty page."""
+    root = four_outcomes.root
+    common = ("--project-dir", str(four_outcomes.project), "--artifact-root", str(root))
+    dqv("report", "--date", "2026-11-06", *common, cwd=four_outcomes.project, check_exit=0)
+    ds_file = root / "reports" / "dqv-report-2026-11-06.html"
+    ds_text = ds_file.read_text()
+    # No run started on 2026-11-06 (they all ran today): an empty run-day report, its own file.
+    proc = dqv("report", "--date", "2026-11-06", "--by", "run_day", *common,
+               cwd=four_outcomes.project, check_exit=0)
+    run_day_file = root / "reports" / "dqv-report-run-day-2026-11-06.html"
+    assert str(run_day_file) in proc.stdout
+    assert ds_file.read_text() == ds_text  # untouched
+    for job in FOUR_JOBS:
+        assert f'data-job="{job}"' in ds_text
+    run_day_text = run_day_file.read_text()
+    assert "No job has a finished run for 2026-11-06" in run_day_text
+    assert "runs started on 2026-11-06" in run_day_text and "ds 2026-11-06" in ds_text
+    # And the runs of today by run day: every job, all six ds each.
+    today = next(iter(open_store(root).runs("strict_events"))).started_at[:10]
+    dqv("report", "--date", today, "--by", "run_day", *common, cwd=four_outcomes.project,
+        check_exit=0)
+    today_text = (root / "reports" / f"dqv-report-run-day-{today}.html").read_text()
+    assert today_text.count('<section class="job"') == len(FOUR_JOBS) * 6

@@ -10,7 +10,7 @@ from tensorflow_metadata.proto.v0 import statistics_pb2
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.history.store import FileRunStore
-from validator.report.data import JobInfo, gather, report_dates, waivers
+from validator.report.data import JobInfo, date_outcomes, gather, report_dates, waivers
 from validator.report.features import DatasetSummary
 
 
@@ -48,6 +48,9 @@ def test_ds_report_takes_the_latest_run_of_the_ds_and_run_day_report_every_ds_ru
 
     assert gather(store, jobs, dt.date(2026, 11, 6), _no_stats).jobs == []  # unfinished: not shown
     assert report_dates(store, jobs) == ["2026-11-05", "2026-11-04"]
+    # The index's outcomes are those of the latest run of each ds (r3's warn, not r1's block).
+    assert date_outcomes(store, jobs) == [("2026-11-05", {"a": Outcome.WARN}),
+                                          ("2026-11-04", {"a": Outcome.PASS})]
 
 
 def test_waivers_in_force_are_the_unexpired_ones_on_findings() -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import html.parser
 import json
+import pathlib
 
+from validator.core.evidence import RowEvidence
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.notify.slack.mrkdwn import unescape
 from validator.report.data import DayReport, JobInfo, JobReport, TrendPoint
 from validator.report.digest import digest_message
 from validator.report.features import Bucket, FeatureComparison, FeatureSummary
-from validator.report.page import render_page
+from validator.report.page import PageOptions, relative_links, render_page
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -44,6 +46,10 @@ def _job(name: str, outcome: Outcome, feature: str = IMG, category: str = SCRIPT
                                   "short_description": BREAKOUT, "description": f"value {category}"}])
     if outcome is Outcome.NOT_EVALUATED:
         record.error, record.findings = f"no data at {SCRIPT}", []
+    else:
+        record.evidence = [RowEvidence(feature, "ENUM_TYPE_UNEXPECTED_STRING_VALUES", "duckdb",
+                                       f"SELECT * FROM t WHERE c = '{SCRIPT}'", columns=(IMG, "id"),
+                                       rows=((BREAKOUT, "1"), (None, "2")))]
     now = FeatureSummary(feature, "STRING", 0.1, unique=2, top_values=((category, 0.6), (BREAKOUT, 0.4)))
     before = FeatureSummary(feature, "STRING", 0.0, unique=1, top_values=(("a", 1.0),))
     number = FeatureSummary(BREAKOUT, "FLOAT", 0.0, 1, 2, 3, 1, histogram=(Bucket(1, 3, 5),))
@@ -57,17 +63,20 @@ def _job(name: str, outcome: Outcome, feature: str = IMG, category: str = SCRIPT
 def test_hostile_values_are_text_and_the_page_loads_nothing() -> None:
     report = DayReport("2026-11-06", "ds", "2026-11-06T07:00:00+00:00",
                        [_job("a", Outcome.BLOCK), _job("b", Outcome.NOT_EVALUATED)])
-    page = render_page(report)
+    page = render_page(report, PageOptions(link=relative_links(pathlib.Path("/tmp"))))
     parsed = Tags()
     parsed.feed(page)
     assert not {"script", "img", "iframe", "link", "object", "embed"} & set(parsed.tags)
     assert not [name for name, _ in parsed.attributes if name.startswith("on")]
     assert not [n for n, _ in parsed.attributes if n in ("src", "srcset", "data", "poster")]
     hrefs = [v or "" for n, v in parsed.attributes if n == "href"]
-    assert hrefs and all(h.startswith(("#", "file:///tmp/a/")) for h in hrefs)
+    # Links relative to the report's folder (/tmp here), never absolute file:// URIs.
+    assert sorted(h for h in hrefs if not h.startswith("#")) == \
+        ["a/a/FeatureStats.pb", "a/a/run.json", "a/b/FeatureStats.pb", "a/b/run.json"]
     text = "".join(parsed.text)
-    for value in (SCRIPT, IMG, BREAKOUT):
+    for value in (SCRIPT, IMG, BREAKOUT, f"SELECT * FROM t WHERE c = '{SCRIPT}'"):
         assert value in text
+    assert parsed.tags.count("pre") == 1  # job a's evidence query; b was not evaluated
     assert parsed.tags.count("svg") == 2 * 3 + 2 * 2  # 3 trends and 2 distributions per job
 
 
