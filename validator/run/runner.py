@@ -13,13 +13,14 @@ run last; their failures are recorded, never change the verdict.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
 import traceback
 from collections.abc import Iterable, Sequence
 
-from tensorflow_metadata.proto.v0 import schema_pb2
+from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator import __version__
 from validator.config.job import Job
@@ -27,7 +28,7 @@ from validator.config.schema_io import load_schema, restrict_to
 from validator.core import readiness
 from validator.core.outcome import Outcome
 from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
-from validator.core.result import RunResult
+from validator.core.result import RunResult, Verdict
 from validator.errors import DataNotFound, DqvError, RunInterrupted
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
@@ -165,6 +166,12 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
 
     monitored = monitoring.check(job, ds, store, statistics, verdict, record)
     verdict = monitored.verdict
+    from validator.run import evidence
+
+    # Only a run with blocking findings about values reads rows again (run/evidence.py).
+    record.evidence = evidence.collect(job, source, plan, schema, verdict.findings, record)
+    if job.evidence.hidden:  # masked columns' values leave the run in no artifact or message
+        verdict, statistics = _masked(verdict, statistics, job.evidence.hidden)
     record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
 
@@ -176,6 +183,15 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
     monitored.save(job, record)  # the outcome is final: this run becomes history
+
+
+def _masked(verdict: Verdict, statistics: statistics_pb2.DatasetFeatureStatisticsList,
+            hidden: Sequence[str]) -> tuple[Verdict, statistics_pb2.DatasetFeatureStatisticsList]:
+    from validator.validation import masking
+
+    return (dataclasses.replace(verdict, findings=tuple(masking.mask_findings(verdict.findings, hidden)),
+                                anomalies=masking.mask_anomalies(verdict.anomalies, hidden)),
+            masking.mask_statistics(statistics, hidden))
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:
