@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from validator.core.findings import worst_first
 from validator.core.record import RunRecord
 from validator.report.data import DayReport, JobReport, waivers
+from validator.report.evidence import evidence_html
 from validator.report.features import FeatureComparison, FeatureSummary
 from validator.report.svg import distribution_chart, esc, short_number, trend_chart
 
@@ -179,7 +180,8 @@ def _anomalies(job: JobReport) -> str:
                     f'<td><b>{esc(f.short_description)}</b>'
                     f"<br>{esc(f.description)}</td><td class=\"n\">{esc(measured)}</td></tr>")
     return ("<h3>Anomalies</h3><table><thead><tr><th>feature</th><th>anomaly</th><th>severity</th>"
-            f"<th>description</th><th>measured</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+            f"<th>description</th><th>measured</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            + evidence_html(job.record.evidence))
 
 
 def _trends(job: JobReport) -> str:
