@@ -56,8 +56,9 @@ def sample(source: BigQueryTableSource, target: EvidenceTarget, check: ValueChec
         retry=None, job_retry=None, timeout=timeout))
     estimate = int(dry.total_bytes_processed or 0)
     bq_sql.check_cost(estimate, config.maximum_bytes_billed, "the evidence query")
-    job_config = bigquery.QueryJobConfig(query_parameters=query_params,
-                                         maximum_bytes_billed=config.maximum_bytes_billed)
+    job_config = bigquery.QueryJobConfig(query_parameters=query_params)
+    if config.maximum_bytes_billed is not None:  # None is not a cap (and not valid JSON there)
+        job_config.maximum_bytes_billed = config.maximum_bytes_billed
     job = source.submit_query(sql, job_config, "running the evidence query", "dqv_evidence")
     rows = source.call("reading the evidence rows", lambda: list(job.result(timeout=timeout)))
     return Sample(rows=[tuple(as_text(v) for v in row.values()) for row in rows],
