@@ -59,7 +59,9 @@ class _Sampler:
     def sample(self, check: ValueCheck) -> RowEvidence:
         masked = {c.lower() for c in self.job.evidence.mask}
         omit = {c.lower() for c in self.job.evidence.omit}
-        columns, dialect = self.columns, self.target.target.dialect
+        dialect = self.target.target.dialect
+        # The finding's own column first: what a reader looks for in each row.
+        columns = tuple(sorted(self.columns, key=lambda c: c.lower() != check.feature.lower()))
         shown = tuple(c for c in columns if c.lower() in masked)
         left_out = tuple(c for c in (self.target.text_columns or columns) if c.lower() in omit)
         try:

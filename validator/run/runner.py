@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Iterable, Sequence
 
-from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
+from tensorflow_metadata.proto.v0 import schema_pb2
 
 from validator import __version__
 from validator.config.job import Job
@@ -164,14 +164,19 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     _timed(record, "validate", t0)
     from validator.run import monitoring
 
+    hidden = job.evidence.hidden  # masked columns: their values leave the run nowhere
+    if hidden:  # before the monitors record metrics, and before anything is written
+        from validator.validation.masking import mask_statistics
+
+        statistics = mask_statistics(statistics, hidden)
     monitored = monitoring.check(job, ds, store, statistics, verdict, record)
     verdict = monitored.verdict
     from validator.run import evidence
 
     # Only a run with blocking findings about values reads rows again (run/evidence.py).
     record.evidence = evidence.collect(job, source, plan, schema, verdict.findings, record)
-    if job.evidence.hidden:  # masked columns' values leave the run in no artifact or message
-        verdict, statistics = _masked(verdict, statistics, job.evidence.hidden)
+    if hidden:
+        verdict = _masked(verdict, hidden)
     record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
 
@@ -185,13 +190,11 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     monitored.save(job, record)  # the outcome is final: this run becomes history
 
 
-def _masked(verdict: Verdict, statistics: statistics_pb2.DatasetFeatureStatisticsList,
-            hidden: Sequence[str]) -> tuple[Verdict, statistics_pb2.DatasetFeatureStatisticsList]:
+def _masked(verdict: Verdict, hidden: Sequence[str]) -> Verdict:
     from validator.validation import masking
 
-    return (dataclasses.replace(verdict, findings=tuple(masking.mask_findings(verdict.findings, hidden)),
-                                anomalies=masking.mask_anomalies(verdict.anomalies, hidden)),
-            masking.mask_statistics(statistics, hidden))
+    return dataclasses.replace(verdict, findings=tuple(masking.mask_findings(verdict.findings, hidden)),
+                               anomalies=masking.mask_anomalies(verdict.anomalies, hidden))
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:
