@@ -172,3 +172,23 @@ def test_a_run_without_value_findings_reads_nothing_more(tmp_path: pathlib.Path)
         assert record["evidence"] == []
         assert "evidence" not in record["timings"] and "evidence" not in record["source_details"]
         assert not (pathlib.Path(record["artifact_dir"]) / "evidence.json").exists()
+
+
+def test_type_and_missing_queries_count_what_the_statistics_counted(tmp_project: pathlib.Path) -> None:
+    # 2026-11-09 writes cart_value as text ("$12.50"): values that do not parse are type errors
+    # and missing values, so the feature is not present at all.
+    from tensorflow_metadata.proto.v0 import statistics_pb2
+
+    proc = dqv("run", "training_events", "--ds", "2026-11-09", "--json", "--quiet", "--project-dir",
+               str(tmp_project), "--artifact-root", str(tmp_project / "artifacts"))
+    record = json.loads(proc.stdout)
+    stats = statistics_pb2.DatasetFeatureStatisticsList()
+    stats.ParseFromString(pathlib.Path(record["statistics"]).read_bytes())
+    cart = next(f for f in stats.datasets[0].features if f.path.step == ["cart_value"])
+    invalid = next(int(c.num) for c in cart.custom_stats if c.name == "dqv_invalid_values")
+    counted = {"UNEXPECTED_DATA_TYPE": invalid,
+               "FEATURE_TYPE_NOT_PRESENT": int(cart.num_stats.common_stats.num_missing)}
+    evidence = {e["anomaly_type"]: e for e in record["evidence"]}
+    assert set(evidence) == set(counted)
+    for anomaly, count in counted.items():
+        assert 0 < count == len(_pasted(evidence[anomaly]["query"])), anomaly
