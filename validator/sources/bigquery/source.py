@@ -162,8 +162,9 @@ class BigQueryTableSource:
         stats.extra["dry_run_bytes_processed"] = estimate
         log.info("BigQuery dry run: the query will process %s", bq_sql.human_bytes(estimate))
         bq_sql.check_cost(estimate, self.config.maximum_bytes_billed, "the query")
-        config = bigquery.QueryJobConfig(query_parameters=params,
-                                         maximum_bytes_billed=self.config.maximum_bytes_billed)
+        config = bigquery.QueryJobConfig(query_parameters=params)
+        if self.config.maximum_bytes_billed is not None:  # None is no cap (and refused as one)
+            config.maximum_bytes_billed = self.config.maximum_bytes_billed
         job = self.submit_query(sql, config, "running the query")
         self._call("running the query", lambda: job.result(timeout=None))
         stats.extra["query_job_id"] = job.job_id
@@ -174,8 +175,7 @@ class BigQueryTableSource:
 
     def submit_query(self, sql: str, config: Any, what: str, prefix: str = "dqv") -> Any:
         """Start a query job (with retries). One job id for every attempt: a retry after a lost
-        answer finds the job the first attempt created instead of starting (and billing) the
-        query twice."""
+        answer finds the job the first attempt made instead of billing the query twice."""
         bq, timeout = self.clients.bigquery, self.config.timeout_seconds
         job_id = f"{prefix}_{uuid.uuid4().hex}"
 
