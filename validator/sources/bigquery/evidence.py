@@ -27,11 +27,25 @@ def table_target(source: BigQueryTableSource, plan: SourcePlan) -> EvidenceTarge
     if config.query:
         target = TableTarget(query=config.query, conditions=tuple(
             c for c in (config.row_filter,) if c), ds=plan.ds)
-        return EvidenceTarget(target, {})
+        return EvidenceTarget(target, _query_types(source, config.query, plan))
     table, restriction, _ = source.table_read(plan.ds)
     types = {f.name: str(f.field_type).upper() == "STRING" for f in source.table_fields(table)}
     return EvidenceTarget(TableTarget(table=table.dotted, conditions=(restriction,) if restriction
                                       else (), ds=plan.ds), types)
+
+
+def _query_types(source: BigQueryTableSource, query: str, plan: SourcePlan) -> dict[str, bool]:
+    """The query result's columns, from a dry run (free); {} when it does not say."""
+    from google.cloud import bigquery
+
+    params = [bigquery.ScalarQueryParameter("ds", "DATE", plan.ds)] if "@ds" in query and plan.ds \
+        else []
+    dry = source.call("the query's dry run", lambda: source.clients.bigquery.query(
+        query, job_config=bigquery.QueryJobConfig(dry_run=True, use_query_cache=False,
+                                                  query_parameters=params),
+        retry=None, job_retry=None, timeout=source.config.timeout_seconds))
+    fields = getattr(dry, "schema", None) or []
+    return {f.name: str(f.field_type).upper() == "STRING" for f in fields}
 
 
 def _parameter(param: Param) -> Any:
