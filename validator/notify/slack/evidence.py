@@ -36,8 +36,8 @@ def evidence_text(item: RowEvidence, max_chars: int = 3000) -> str:
         body = ""
     else:
         shown = item.rows[:MAX_ROWS]
-        more = "+" if item.truncated else ""
-        head = f"{what}: {len(shown)} of {len(item.rows)}{more} sampled"
+        more = ", more match" if item.truncated else ""
+        head = f"{what}: {len(shown)} of {len(item.rows)} sample rows{more}"
         lines = [_row(item.columns), *(_row(r) for r in shown)]
         body = "\n" + code_block("\n".join(lines), max_chars // 2)
     dialect = "GoogleSQL" if item.dialect == "googlesql" else "DuckDB"
