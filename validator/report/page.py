@@ -42,6 +42,7 @@ svg .o-pass{fill:#2e7d32}svg .o-warn{fill:#e08a00}svg .o-block{fill:#c62828}svg 
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 .empty{color:#777;font-style:italic}
 code{font-size:12px;overflow-wrap:anywhere}
+.scroll{overflow-x:auto}.evidence pre{white-space:pre-wrap;background:#f6f8fa;padding:6px}
 """
 
 
