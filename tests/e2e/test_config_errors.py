@@ -97,3 +97,12 @@ def test_validate_config_reports_every_broken_file(run_dqv: Any, tmp_project: pa
     assert proc.returncode == 2
     assert "ok     " in proc.stdout and "broken.yaml" in proc.stdout
     assert "field 'source'" in proc.stdout and "required field is missing" in proc.stdout
+
+
+def test_bad_evidence_settings_name_the_field(run_dqv: Any, tmp_project: pathlib.Path) -> None:
+    for block, field in (("evidence:\n  max_rows: 0\n", "evidence.max_rows"),
+                         ("evidence:\n  mask: [email]\n  omit: [Email]\n", "evidence"),
+                         ("evidence:\n  masks: [email]\n", "evidence.masks")):
+        (tmp_project / "jobs" / "training_events.yaml").write_text(JOB + block)
+        line = _one_line_error(_run(run_dqv, tmp_project))
+        assert "training_events.yaml:" in line and f"field '{field}'" in line, line

@@ -84,13 +84,10 @@ class Suggestion:
 
 
 def _domain_values(schema: schema_pb2.Schema, feature: schema_pb2.Feature) -> set[str] | None:
-    if feature.HasField("string_domain"):
-        return set(feature.string_domain.value)
-    if feature.HasField("domain"):
-        for domain in schema.string_domain:
-            if domain.name == feature.domain:
-                return set(domain.value)
-    return None
+    from validator.validation.evidence_checks import string_domain
+
+    values = string_domain(feature, schema)
+    return None if values is None else set(values)
 
 
 def diff(curated: schema_pb2.Schema, inferred: schema_pb2.Schema,

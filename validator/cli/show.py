@@ -13,6 +13,7 @@ from typing import Any
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
 from validator.cli.render import table
+from validator.core.evidence import RowEvidence
 from validator.core.record import RunRecord
 from validator.core.text import terminal_safe
 from validator.errors import ConfigError
@@ -159,6 +160,30 @@ def _measure_lines(measurements: Sequence[dict[str, Any]]) -> list[str]:
             f"{'  EXCEEDED' if m['value'] > m['threshold'] else ''}" for m in measurements]
 
 
+def _evidence_lines(evidence: Sequence[dict[str, Any]]) -> list[str]:
+    """Per blocking value finding: the sample rows (masked values as ***) and the query that
+    finds all of them. Escaped by show_command (terminal_safe) with the rest."""
+    lines: list[str] = []
+    for item in map(RowEvidence.from_json, evidence):
+        dialect = "GoogleSQL" if item.dialect == "googlesql" else "DuckDB SQL"
+        lines += ["", f"Rows of {item.feature} {item.anomaly_type}"]
+        if item.error:
+            lines.append(f"  not read: {item.error}")
+        elif item.rows:
+            more = " (more match: run the query)" if item.truncated else ""
+            lines.append(f"  {len(item.rows)} sample row(s){more}")
+            lines.append(table(list(item.columns), [tuple("NULL" if v is None else v for v in r)
+                                                    for r in item.rows], max_width=30))
+        else:
+            lines.append("  no rows matched")
+        if item.omitted:
+            lines.append(f"  left out: {', '.join(item.omitted)}")
+        if item.query:
+            lines.append(f"  all of them ({dialect}):")
+            lines += ["    " + line for line in item.query.splitlines()]
+    return lines
+
+
 def _monitor_lines(results: Sequence[dict[str, Any]]) -> list[str]:
     """Each history monitor's verdict: observed value, band and what it was learned from."""
     if not results:
@@ -187,6 +212,7 @@ def render_show(data: dict[str, Any]) -> str:
         lines.append(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows))
     else:
         lines.append("  none" if run["outcome"] in ("pass", "warn") else "  -")
+    lines += _evidence_lines(run.get("evidence") or [])
     lines += _monitor_lines(run.get("monitors") or [])
     lines += ["", "Statistics"]
     if data["features"]:

@@ -195,6 +195,30 @@ def duration_seconds(text: str) -> float:
     return float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
 
 
+class EvidenceConfig(StrictModel):
+    """Row evidence (docs/job-file.md "evidence"): sample rows behind each blocking finding
+    about values, and a query that finds all of them. Read only when a run has such findings."""
+
+    enabled: bool = True
+    max_rows: int = Field(20, ge=1, le=1000, description="sample rows kept per finding")
+    mask: list[str] = Field(default_factory=list,
+                            description="columns read but shown as *** (also in findings and statistics)")
+    omit: list[str] = Field(default_factory=list,
+                            description="columns never read for evidence (and masked elsewhere)")
+
+    @model_validator(mode="after")
+    def _mask_or_omit(self) -> EvidenceConfig:
+        both = sorted({c.lower() for c in self.mask} & {c.lower() for c in self.omit})
+        if both:
+            raise ValueError(f"column(s) {', '.join(both)} are in both 'mask' and 'omit'; keep one")
+        return self
+
+    @property
+    def hidden(self) -> tuple[str, ...]:
+        """Columns whose values never leave the run (masked or omitted)."""
+        return (*self.mask, *self.omit)
+
+
 class Job(StrictModel):
     """One scheduled data-quality job."""
 
@@ -220,6 +244,7 @@ class Job(StrictModel):
     # When the ds's data is due (README "Late data"): "10:00" on the day after ds in the
     # schedule's timezone, or "+6h" after the end of the ds. Past it, missing data blocks.
     expect_data_by: str | None = None
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig)
 
     # Set by the loader, not read from the file.
     project_dir: pathlib.Path = Field(pathlib.Path("."), exclude=True)

@@ -13,6 +13,7 @@ run last; their failures are recorded, never change the verdict.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -27,7 +28,7 @@ from validator.config.schema_io import load_schema, restrict_to
 from validator.core import readiness
 from validator.core.outcome import Outcome
 from validator.core.record import DeliveryStatus, RunRecord, new_run_id, utc_now
-from validator.core.result import RunResult
+from validator.core.result import RunResult, Verdict
 from validator.errors import DataNotFound, DqvError, RunInterrupted
 from validator.history import artifact_fs, baselines, locks
 from validator.history.store import RunStore
@@ -163,8 +164,19 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     _timed(record, "validate", t0)
     from validator.run import monitoring
 
+    hidden = job.evidence.hidden  # masked columns: their values leave the run nowhere
+    if hidden:  # before the monitors record metrics, and before anything is written
+        from validator.validation.masking import mask_statistics
+
+        statistics = mask_statistics(statistics, hidden)
     monitored = monitoring.check(job, ds, store, statistics, verdict, record)
     verdict = monitored.verdict
+    from validator.run import evidence
+
+    # Only a run with blocking findings about values reads rows again (run/evidence.py).
+    record.evidence = evidence.collect(job, source, plan, schema, verdict.findings, record)
+    if hidden:
+        verdict = _masked(verdict, hidden)
     record.statistics = baselines.write_statistics(record.artifact_dir, statistics)
     from google.protobuf import text_format
 
@@ -176,6 +188,13 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
     record.outcome = verdict.outcome
     result.verdict, result.statistics, result.baseline = verdict, statistics, baseline
     monitored.save(job, record)  # the outcome is final: this run becomes history
+
+
+def _masked(verdict: Verdict, hidden: Sequence[str]) -> Verdict:
+    from validator.validation import masking
+
+    return dataclasses.replace(verdict, findings=tuple(masking.mask_findings(verdict.findings, hidden)),
+                               anomalies=masking.mask_anomalies(verdict.anomalies, hidden))
 
 
 def _tell(observers: Iterable[RunObserver], job: Job, result: RunResult, store: RunStore) -> None:

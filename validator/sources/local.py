@@ -17,9 +17,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from validator.config.job import LocalSource
+from validator.core.evidence_sql import ValueCheck
 from validator.core.suggest import did_you_mean
 from validator.errors import DataError, DataNotFound
 from validator.sources.base import FilePart, ReadStats, Shard, SourcePlan
+from validator.sources.evidence import EvidenceTarget, Sample
 
 _EXTENSIONS = {"parquet": (".parquet", ".parq", ".pq"), "csv": (".csv", ".csv.gz", ".tsv")}
 
@@ -120,6 +122,23 @@ class LocalFileSource:
         from validator.sources.local_beam import read_local
 
         return read_local(self, plan, spread)
+
+    def evidence_target(self, plan: SourcePlan) -> EvidenceTarget:
+        """The plan's files for a DuckDB query (sources/local_evidence.py)."""
+        from validator.sources.local_evidence import file_target
+
+        files = plan.files
+        fmt = self.format_of(files[0]) if files else (self.config.format or "parquet")
+        delimiter = "\t" if files and files[0].endswith(".tsv") else self.config.csv_delimiter
+        column = self.config.partition.column if self.config.partition else None
+        return file_target(files, fmt, delimiter=delimiter,
+                           null_values=tuple(self.config.csv_null_values), ds_column=column, plan=plan)
+
+    def sample_rows(self, plan: SourcePlan, target: EvidenceTarget, check: ValueCheck,
+                    columns: tuple[str, ...], limit: int) -> Sample:
+        from validator.sources.local_evidence import sample
+
+        return sample(plan, target, check, columns, limit)
 
     def read(self, ds: dt.date | None, stats: ReadStats, plan: SourcePlan | None = None
              ) -> Iterator[pa.RecordBatch]:

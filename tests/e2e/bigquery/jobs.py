@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pathlib
+import shutil
 from typing import Any
 
 import yaml
 
-from tests.support.bigquery import DATASET, SAMPLE_COLUMNS
+from tests.support.bigquery import DATASET, REPO, SAMPLE_COLUMNS
 
 
 def write_bq_job(project: pathlib.Path, name: str, source: dict[str, Any],
@@ -30,3 +31,11 @@ def partitioned_source(**extra: Any) -> dict[str, Any]:
     """The one DATE-partitioned table holding all days."""
     return {"table": f"{DATASET}.training_events", "partition": {"column": "ds"},
             "columns": SAMPLE_COLUMNS, **extra}
+
+
+def new_project(folder: pathlib.Path) -> pathlib.Path:
+    """A project directory with the bundled job and schemas (no data: it is in BigQuery)."""
+    (folder / "jobs").mkdir()
+    shutil.copytree(REPO / "schemas", folder / "schemas")
+    shutil.copy(REPO / "jobs" / "training_events.yaml", folder / "jobs")
+    return folder

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import pathlib
-import shutil
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
-from tests.e2e.bigquery.jobs import partitioned_source, write_bq_job
+from tests.e2e.bigquery.jobs import new_project, partitioned_source, write_bq_job
 from tests.support.bigquery import DATASET, SAMPLE_COLUMNS, Emulator
 from tests.support.bq_emulator import free_port
 
@@ -21,10 +19,7 @@ Run = Callable[..., Any]
 
 @pytest.fixture
 def project(tmp_path: pathlib.Path) -> pathlib.Path:
-    (tmp_path / "jobs").mkdir()
-    shutil.copytree(REPO / "schemas", tmp_path / "schemas")
-    shutil.copy(REPO / "jobs" / "training_events.yaml", tmp_path / "jobs")
-    return tmp_path
+    return new_project(tmp_path)
 
 
 def _run(run_dqv: Run, project: pathlib.Path, env: dict[str, str], ds: str = "2026-11-03",

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from validator.core.evidence import RowEvidence
 from validator.core.outcome import Outcome, Severity
 from validator.notify.slack.mrkdwn import code, escape
 
@@ -67,6 +68,7 @@ class AlertFacts:
     error: str | None = None  # why a run was not evaluated
     mentions: tuple[str, ...] = ()  # user group IDs, used only for blocking outcomes
     changes: Changes | None = None  # set for repeats posted into a thread
+    evidence: tuple[RowEvidence, ...] = ()  # sample rows and queries (notify/slack/evidence.py)
 
 
 def ordered(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -180,7 +182,10 @@ def pack_sections(lines: Sequence[str], limits: Limits, max_sections: int) -> tu
 def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     findings = ordered(facts.findings)
     listed = findings[: limits.max_listed]
-    fixed = 4  # header, summary, "and N more", locations
+    from validator.notify.slack.evidence import evidence_sections
+
+    rows = evidence_sections(facts.evidence, listed, limits.max_section_chars)
+    fixed = 4 + len(rows)  # header, summary, "and N more", evidence, locations
     sections, unfit = pack_sections([finding_line(f, limits) for f in listed], limits,
                             max(limits.max_blocks - fixed, 1))
     left_out = unfit + len(findings) - len(listed)
@@ -192,6 +197,7 @@ def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     ]
     if left_out:
         blocks.append(_section(f"…and {left_out} more (not listed here; see the report)"))
+    blocks += rows
     blocks.append({"type": "context", "elements": [_mrkdwn(_locations(facts)[:2000])]})
     return Message(text=_fallback(facts, findings, left_out, limits), blocks=blocks)
 

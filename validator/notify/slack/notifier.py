@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from validator.config.job import Job
+from validator.core.evidence import RowEvidence
 from validator.core.outcome import Outcome
 from validator.errors import ConfigError, DeliveryError
 from validator.notify.slack.blocks import AlertFacts, Message
@@ -198,7 +199,8 @@ def _facts_to_json(facts: AlertFacts) -> dict[str, Any]:
     return {"job": facts.job, "ds": facts.ds, "outcome": facts.outcome.value,
             "run_id": facts.run_id, "findings": list(facts.findings),
             "artifact_dir": facts.artifact_dir, "statistics": facts.statistics,
-            "report": facts.report, "error": facts.error}
+            "report": facts.report, "error": facts.error,
+            "evidence": [e.to_json() for e in facts.evidence]}
 
 
 def _facts_from_json(data: dict[str, Any]) -> AlertFacts:
@@ -206,7 +208,8 @@ def _facts_from_json(data: dict[str, Any]) -> AlertFacts:
                       run_id=data["run_id"], findings=tuple(data.get("findings") or ()),
                       artifact_dir=data.get("artifact_dir") or "",
                       statistics=data.get("statistics"), report=data.get("report"),
-                      error=data.get("error"))
+                      error=data.get("error"),
+                      evidence=tuple(RowEvidence.from_json(e) for e in data.get("evidence") or ()))
 
 
 def _facts(record: Any) -> AlertFacts:
@@ -219,6 +222,7 @@ def _facts(record: Any) -> AlertFacts:
     return AlertFacts(job=record.job, ds=record.ds, outcome=outcome, run_id=record.run_id,
                       findings=tuple(findings), artifact_dir=record.artifact_dir,
                       statistics=record.statistics, error=record.error,
+                      evidence=tuple(getattr(record, "evidence", None) or ()),
                       report=str(report) if report is not None and report.is_file() else None)
 
 

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from validator.config.job import BigQuerySource
+from validator.core.evidence_sql import ValueCheck
 from validator.core.suggest import did_you_mean
 from validator.errors import (
     DataError,
@@ -31,6 +32,7 @@ from validator.sources.base import ReadStats, Shard, SourcePlan
 from validator.sources.bigquery import sql as bq_sql
 from validator.sources.bigquery.clients import BigQueryClients, build_clients, endpoint_from, import_google
 from validator.sources.bigquery.errors import as_data_error, is_transient, one_line
+from validator.sources.evidence import EvidenceTarget, Sample
 
 log = logging.getLogger("dqv")
 T = TypeVar("T")
@@ -160,11 +162,22 @@ class BigQueryTableSource:
         stats.extra["dry_run_bytes_processed"] = estimate
         log.info("BigQuery dry run: the query will process %s", bq_sql.human_bytes(estimate))
         bq_sql.check_cost(estimate, self.config.maximum_bytes_billed, "the query")
-        config = bigquery.QueryJobConfig(query_parameters=params,
-                                         maximum_bytes_billed=self.config.maximum_bytes_billed)
-        # One job id for every attempt: a retry after a lost answer finds the job the first
-        # attempt created instead of starting (and billing) the query twice.
-        job_id = f"dqv_{uuid.uuid4().hex}"
+        config = bigquery.QueryJobConfig(query_parameters=params)
+        if self.config.maximum_bytes_billed is not None:  # None is no cap (and refused as one)
+            config.maximum_bytes_billed = self.config.maximum_bytes_billed
+        job = self.submit_query(sql, config, "running the query")
+        self._call("running the query", lambda: job.result(timeout=None))
+        stats.extra["query_job_id"] = job.job_id
+        stats.extra["bytes_billed"] = int(job.total_bytes_billed or 0)
+        stats.extra["bytes_processed"] = int(job.total_bytes_processed or 0)
+        dest = job.destination
+        return bq_sql.TableName(dest.project, dest.dataset_id, dest.table_id)
+
+    def submit_query(self, sql: str, config: Any, what: str, prefix: str = "dqv") -> Any:
+        """Start a query job (with retries). One job id for every attempt: a retry after a lost
+        answer finds the job the first attempt made instead of billing the query twice."""
+        bq, timeout = self.clients.bigquery, self.config.timeout_seconds
+        job_id = f"{prefix}_{uuid.uuid4().hex}"
 
         def submit() -> Any:
             from google.api_core import exceptions as gexc
@@ -175,13 +188,7 @@ class BigQueryTableSource:
             except gexc.Conflict:
                 return bq.get_job(job_id, timeout=timeout)
 
-        job = self._call("running the query", submit)
-        self._call("running the query", lambda: job.result(timeout=None))
-        stats.extra["query_job_id"] = job.job_id
-        stats.extra["bytes_billed"] = int(job.total_bytes_billed or 0)
-        stats.extra["bytes_processed"] = int(job.total_bytes_processed or 0)
-        dest = job.destination
-        return bq_sql.TableName(dest.project, dest.dataset_id, dest.table_id)
+        return self._call(what, submit)
 
     def call(self, what: str, call: Callable[[], T]) -> T:
         """One BigQuery call with this source's retries and one-line errors (for engines that
@@ -237,6 +244,15 @@ class BigQueryTableSource:
         """What a run reads. The row count costs a metadata query: only when asked (auto)."""
         return SourcePlan(ds=ds, uri=self.uri(ds), in_warehouse=True,
                           estimated_rows=self.estimated_rows(ds) if estimate_rows else None)
+
+    def evidence_target(self, plan: SourcePlan) -> EvidenceTarget:  # bigquery/evidence.py
+        from validator.sources.bigquery.evidence import table_target
+        return table_target(self, plan)
+
+    def sample_rows(self, plan: SourcePlan, target: EvidenceTarget, check: ValueCheck,
+                    columns: tuple[str, ...], limit: int) -> Sample:
+        from validator.sources.bigquery.evidence import sample
+        return sample(self, target, check, columns, limit)
 
     def split(self, plan: SourcePlan, n: int) -> list[Shard] | None:
         return None  # the Storage Read streams are read in threads of one process
