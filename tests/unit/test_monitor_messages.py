@@ -50,5 +50,6 @@ def test_the_run_summary_shows_observed_band_and_learning_monitors() -> None:
                        outcome=Outcome.BLOCK, rows=551, findings=[finding],
                        monitors=[learning.to_json()])
     text = run_summary(record)
-    assert "551 rows; expected " in text and "from the last 8 Wednesdays" in text
+    assert "observed: 551 rows" in text
+    assert "expected: 909-1,111 from the last 8 Wednesdays" in text
     assert "metric:age:mean: mean of age 36; learning: 3 of 14" in text

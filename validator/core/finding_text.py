@@ -10,7 +10,8 @@ one-line form.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from validator.core.findings import Finding
 
@@ -70,7 +71,8 @@ def _waiver(finding: Finding) -> str:
     if waiver is None:
         return ""
     if waiver.expired:
-        return f"waiver expired {waiver.until} (owner {waiver.owner}); counts again"
+        return (f"waiver expired {waiver.until} (owner {waiver.owner}); it counts as "
+                f"{finding.severity.value} again")
     return f"waived until {waiver.until} by {waiver.owner}: {waiver.reason}"
 
 
@@ -102,3 +104,14 @@ def sentence(finding: Finding) -> str:
     text = describe(finding)
     parts = "; ".join(f"{label} {value}" for label, value in text.parts())
     return f"{text.headline}: {parts}" if parts else text.headline
+
+
+def plain_lines(finding: Finding | Mapping[str, Any], indent: str = "  ") -> list[str]:
+    """A finding as plain text lines (the terminal's `dqv run`, `dqv show`, `dqv gate`): a head
+    line (severity, feature, anomaly type, headline), then one line per known part. Stored
+    finding dicts are read as findings; the caller makes the text terminal-safe."""
+    text = describe(finding if isinstance(finding, Finding) else Finding.from_json(dict(finding)))
+    lines = [f"{indent}{text.severity}  {text.feature}  {text.anomaly_type}  {text.headline}"]
+    lines += [f"{indent}    {label + ':':<10}{' '.join(value.split())}"
+              for label, value in text.parts()]
+    return lines
