@@ -32,6 +32,7 @@ def test_run_summary_shows_waived_and_expired() -> None:
 
 def test_slack_line_shows_the_waiver_escaped() -> None:
     assert finding_line(WAIVED).endswith(
-        "[waived until 2026-12-31 by ml-growth: old app &lt;v2&gt;]")
+        "\n      waiver: waived until 2026-12-31 by ml-growth: old app &lt;v2&gt;")
+    assert " (waived)\n" in finding_line(WAIVED)
     assert finding_line(EXPIRED).endswith(
-        "[waiver EXPIRED until 2026-11-07 by ml-growth: old app &lt;v2&gt;]")
+        "\n      waiver: waiver expired 2026-11-07 (owner ml-growth); it counts as error again")

@@ -91,7 +91,7 @@ def describe(finding: Finding) -> FindingText:
             expected = f"<= {finding.threshold:g}"
     headline = finding.short_description or finding.anomaly_type
     note = ""
-    if not (observed or expected) and finding.description != headline:
+    if detail is None and finding.description != headline:
         note = " ".join(finding.description.split())
     return FindingText(feature=finding.feature, anomaly_type=finding.anomaly_type,
                        severity=severity, headline=headline,

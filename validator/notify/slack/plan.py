@@ -57,7 +57,9 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
             continue
         keys = tuple(dict.fromkeys(alert_key(f) for f in findings))
         mentions = tuple(routed.mentions) if routed else ()
-        channel_facts = dataclasses.replace(facts, findings=findings, mentions=mentions)
+        owners = tuple(routed.owners) if routed else ()
+        channel_facts = dataclasses.replace(facts, findings=findings, mentions=mentions,
+                                            owners=owners or facts.owners)
         before = set(thread.open_keys) if thread is not None else set()
         changes = Changes(new=len(set(keys) - before), still_open=len(set(keys) & before),
                           cleared=len(before - set(keys)))
