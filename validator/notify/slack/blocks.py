@@ -247,7 +247,7 @@ def resolved_message(job: str, ds: str | None, run_id: str, cleared: int) -> Mes
     noun = "anomaly" if cleared == 1 else "anomalies"
     text = (f"Resolved: {job} ds={ds or 'none'}: the {cleared} {noun} reported in "
             "this thread are cleared.")
-    blocks = [_section(f":white_check_mark: *Resolved*: {escape(job)} ds={escape(ds or 'none')}: "
+    blocks = [_section(f":white_check_mark: *Resolved*: {code(job)} ds={escape(ds or 'none')}: "
                        f"the {cleared} {noun} reported in this thread are cleared."),
               {"type": "context", "elements": [_mrkdwn(f"run {code(run_id)}")]}]
     return Message(text=escape(text), blocks=blocks)
