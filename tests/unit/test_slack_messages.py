@@ -84,7 +84,8 @@ def test_alert_message_orders_by_severity_and_says_where_to_look() -> None:
     assert [line.split("`")[1] for line in heads] == ["beta", "alpha", "zeta"]
     assert step["text"]["text"].startswith("*Next step*: `dqv show r1`")
     assert "`/a/run-1`" in context["elements"][0]["text"]
-    assert unescape(message.text).startswith("training_events ds=2026-11-07: BLOCK — 3 anomalies")
+    assert message.text.startswith("`training_events` ds=2026-11-07: BLOCK — 3 anomalies: 1 error, "
+                                   "2 warnings: `beta` `ENUM_TYPE_UNEXPECTED_STRING_VALUES`, `alpha`")
     assert all(t["type"] == "mrkdwn" and t["verbatim"] for b in message.blocks[1:]
                for t in ([b["text"]] if "text" in b else b["elements"]))
 

@@ -222,32 +222,34 @@ def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
 
 def _fallback(facts: AlertFacts, findings: Sequence[dict[str, Any]], left_out: int,
               limits: Limits) -> str:
-    head = f"{facts.job} ds={facts.ds or 'none'}: {facts.outcome.value.upper()}"
+    """The notification text: identifiers in code spans, as in the blocks."""
+    head = f"{code(facts.job, 100)} ds={escape(facts.ds or 'none', 20)}: {facts.outcome.value.upper()}"
     if facts.changes is not None:
         head = "still failing: " + head
     findings = [f for f in findings if is_anomaly(f)]
     if not findings or facts.outcome is Outcome.NOT_EVALUATED:
-        return escape(f"{head} — {facts.error or 'no anomalies'}", limits.max_fallback_chars)
-    names = [f"{f['feature']} {f['anomaly_type']}" for f in findings]
-    text = escape(f"{head} — {counts_text(findings)}", limits.max_fallback_chars) + ": "
+        return head + " — " + escape(facts.error or "no anomalies", limits.max_fallback_chars - 300)
+    text = f"{head} — {counts_text(findings)}: "
     shown = 0
-    for name in names:
-        piece = escape(name, 200) + ", "
+    for f in findings:
+        piece = f"{code(f['feature'], 200)} {code(f['anomaly_type'], 100)}, "
         if len(text) + len(piece) > limits.max_fallback_chars - 40:
             break
         text += piece
         shown += 1
     text = text.removesuffix(", ")
-    if shown < len(names):
-        text += f" and {len(names) - shown} more"
+    if shown < len(findings):
+        text += f" and {len(findings) - shown} more"
     return text
 
 
 def resolved_message(job: str, ds: str | None, run_id: str, cleared: int) -> Message:
+    """`cleared`: the anomalies the thread reported (an unevaluated run is not one of them)."""
     noun = "anomaly" if cleared == 1 else "anomalies"
-    text = (f"Resolved: {job} ds={ds or 'none'}: the {cleared} {noun} reported in "
-            "this thread are cleared.")
+    what = f"the {cleared} {noun} reported in this thread are cleared" if cleared else \
+        "the data is evaluated again and nothing reported in this thread is left"
+    text = f"Resolved: {job} ds={ds or 'none'}: {what}."
     blocks = [_section(f":white_check_mark: *Resolved*: {code(job)} ds={escape(ds or 'none')}: "
-                       f"the {cleared} {noun} reported in this thread are cleared."),
+                       f"{what}."),
               {"type": "context", "elements": [_mrkdwn(f"run {code(run_id)}")]}]
     return Message(text=escape(text), blocks=blocks)

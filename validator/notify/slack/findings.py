@@ -23,7 +23,8 @@ from validator.notify.slack.mrkdwn import code, code_block, escape
 
 ANOMALY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 ICON = {Severity.ERROR: ":red_circle:", Severity.WARNING: ":large_yellow_circle:"}
-PSEUDO_TYPES = frozenset({"NOT_EVALUATED"})  # stand-ins for routing, not anomalies
+NOT_EVALUATED = "NOT_EVALUATED"  # the routing stand-in of a run that was not evaluated
+PSEUDO_TYPES = frozenset({NOT_EVALUATED})  # stand-ins for routing, not anomalies
 NOT_WAIVABLE = frozenset({"NOT_EVALUATED", "DATA_LATE"})
 MAX_EVIDENCE_ROWS = 3
 MAX_WAIVERS = 3
