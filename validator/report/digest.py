@@ -12,7 +12,7 @@ from typing import Any
 
 from validator.core.outcome import Outcome
 from validator.errors import DeliveryError
-from validator.notify.slack.blocks import Limits, Message, pack_sections
+from validator.notify.slack.blocks import Limits, Message, clip_text, pack_sections
 from validator.notify.slack.findings import finding_mrkdwn
 from validator.notify.slack.mrkdwn import code, escape
 from validator.report.data import DayReport, JobReport
@@ -89,10 +89,10 @@ def _location(where: str) -> str:
 def _fallback(report: DayReport, counts: dict[Outcome, int], limits: Limits) -> str:
     blocked = [j.info.name for j in report.jobs if j.outcome is Outcome.BLOCK]
     parts = [f"{n} {LABEL[o]}" for o, n in counts.items() if n]
-    text = f"dqv data quality {report.date}: {', '.join(parts) or 'no runs'}"
-    if blocked:
-        text += f". Blocked: {', '.join(blocked)}"
-    return escape(text, limits.max_fallback_chars)
+    text = escape(f"dqv data quality {report.date}: {', '.join(parts) or 'no runs'}")
+    if blocked:  # job names in code spans: copied, they are the exact names
+        text += ". Blocked: " + ", ".join(code(name, 100) for name in blocked)
+    return clip_text(text, limits.max_fallback_chars)
 
 
 def send_digest(client: Any, channel: str, message: Message) -> str:

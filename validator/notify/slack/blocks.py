@@ -94,7 +94,7 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
-def _clip(text: str, limit: int) -> str:
+def clip_text(text: str, limit: int) -> str:
     """Escaping can lengthen text; clip finished text without cutting an entity in two."""
     if len(text) <= limit:
         return text
@@ -113,7 +113,7 @@ def finding_line(finding: dict[str, Any], limits: Limits = Limits(),
     sample rows when there is row evidence for it."""
     lines = [finding_mrkdwn(finding)]
     lines += evidence_lines(evidence_for(finding, evidence))
-    return _clip("\n".join(lines), limits.max_line_chars)
+    return clip_text("\n".join(lines), limits.max_line_chars)
 
 
 def counts_text(findings: Sequence[dict[str, Any]]) -> str:
@@ -210,12 +210,12 @@ def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
                                     "text": header_text(facts.job, facts.ds, facts.outcome, limits)}},
-        _section(_clip(_summary(facts), limits.max_section_chars)),
+        _section(clip_text(_summary(facts), limits.max_section_chars)),
         *(_section(text) for text in sections),
     ]
     if left_out:
         blocks.append(_section(f"…and {left_out} more (not listed here; see the report)"))
-    blocks.append(_section(_clip(step, limits.max_section_chars)))
+    blocks.append(_section(clip_text(step, limits.max_section_chars)))
     blocks.append({"type": "context", "elements": [_mrkdwn(_locations(facts)[:2000])]})
     return Message(text=_fallback(facts, findings, left_out, limits), blocks=blocks)
 
