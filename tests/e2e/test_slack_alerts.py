@@ -212,6 +212,9 @@ def test_invalid_auth_names_the_setting_and_the_token_leaks_nowhere(
     ("routes:\n  - channel: ml alerts\n", "routes.yaml:2, field 'routes[0].channel'"),
     ("routes:\n  - channel: '#a'\n    severity: fatal\n", "routes.yaml:3, field 'routes[0].severity'"),
     ("routes:\n  - channel: '#a'\n    mentions: [S1]\n", "routes.yaml:3, field 'routes[0].mentions'"),
+    ("owner_groups:\n  ml-growth: '@ml-growth'\nroutes:\n  - channel: '#a'\n",
+     "routes.yaml:1, field 'owner_groups'"),
+    ("public_url: dqv.example.com\nroutes:\n  - channel: '#a'\n", "routes.yaml:1, field 'public_url'"),
 ])
 def test_validate_config_checks_the_routes(tmp_project: pathlib.Path, routes: str, message: str) -> None:
     (tmp_project / "alerts").mkdir()

@@ -158,6 +158,9 @@ def test_routing_by_owner_severity_and_job() -> None:
     ("suppression_window_hours: 0\nroutes:\n  - channel: '#a'\n",
      "routes.yaml:1, field 'suppression_window_hours'"),
     ("routes:\n  - channel: '#a'\n    severity: ignore\n", "routes.yaml:3, field 'routes[0].severity'"),
+    ("owner_groups: {team-a: S01}\nroutes:\n  - channel: '#a'\n", "routes.yaml:1, field 'owner_groups'"),
+    ("public_url: 'https://dqv example'\nroutes:\n  - channel: '#a'\n",
+     "routes.yaml:1, field 'public_url'"),
 ])
 def test_routes_errors_name_file_line_and_field(tmp_path: pathlib.Path, text: str, where: str) -> None:
     path = tmp_path / "routes.yaml"
