@@ -17,9 +17,10 @@ from validator.notify.slack.findings import (
     evidence_lines,
     finding_mrkdwn,
     is_anomaly,
-    next_step,
+    run_links,
+    waiver_snippet,
 )
-from validator.notify.slack.mrkdwn import code, escape
+from validator.notify.slack.mrkdwn import code, code_block, escape
 
 _OUTCOME_ICON = {Outcome.BLOCK: "🔴", Outcome.WARN: "🟡", Outcome.NOT_EVALUATED: "⚫", Outcome.PASS: "✅",
                  Outcome.NOT_READY: "⏳"}
@@ -177,6 +178,20 @@ def _locations(facts: AlertFacts) -> str:
     return " · ".join(parts)
 
 
+def next_step(facts: AlertFacts, findings: Sequence[dict[str, Any]]) -> str:
+    """What to do now: `dqv show RUN`, the links (with `public_url`) and a waiver snippet."""
+    links = run_links(facts.public_url, facts.ds, facts.run_id)
+    lines = [f"*Next step*: {code(f'dqv show {facts.run_id}')}"
+             + (f" · {' · '.join(links)}" if links else "")]
+    snippet = waiver_snippet([f for f in findings if is_anomaly(f)], facts.ds, facts.owner)
+    if snippet:
+        where = code(facts.job_file) if facts.job_file else f"the job file of {code(facts.job)}"
+        lines.append(f"To accept a blocking finding for a while, add a waiver to {where} "
+                     "(and say why):")
+        lines.append(code_block(snippet, 1500))
+    return "\n".join(lines)
+
+
 def pack_sections(lines: Sequence[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
     """Lines joined into at most `max_sections` texts of at most max_section_chars each;
     returns the texts and how many lines did not fit. Shared by alerts and the digest."""
@@ -205,8 +220,7 @@ def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     lines = [finding_line(f, limits, facts.evidence) for f in listed if is_anomaly(f)]
     sections, unfit = pack_sections(lines, limits, max(limits.max_blocks - fixed, 1))
     left_out = unfit + len(findings) - len(listed)
-    step = next_step(job=facts.job, ds=facts.ds, run_id=facts.run_id, owner=facts.owner,
-                     job_file=facts.job_file, public_url=facts.public_url, findings=findings)
+    step = next_step(facts, findings)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
                                     "text": header_text(facts.job, facts.ds, facts.outcome, limits)}},

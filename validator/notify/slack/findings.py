@@ -130,18 +130,3 @@ def run_links(public_url: str | None, ds: str | None, run_id: str) -> list[str]:
     base = public_url.rstrip("/")
     report = f"{base}/reports/{ds}" if ds else f"{base}/reports/latest"
     return [link(report, "report"), link(f"{base}/runs/{run_id}", "run")]
-
-
-def next_step(*, job: str, ds: str | None, run_id: str, owner: str, job_file: str,
-              public_url: str | None, findings: Sequence[Mapping[str, Any]]) -> str:
-    """What to do now: the links, `dqv show RUN`, and a waiver snippet to paste."""
-    links = run_links(public_url, ds, run_id)
-    lines = [f"*Next step*: {code(f'dqv show {run_id}')}"
-             + (f" · {' · '.join(links)}" if links else "")]
-    snippet = waiver_snippet([f for f in findings if is_anomaly(f)], ds, owner)
-    if snippet:
-        where = code(job_file) if job_file else f"the job file of {code(job)}"
-        lines.append(f"To accept a blocking finding for a while, add a waiver to {where} "
-                     "(and say why):")
-        lines.append(code_block(snippet, 1500))
-    return "\n".join(lines)
