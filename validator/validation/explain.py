@@ -19,7 +19,7 @@ from typing import TypeAlias
 from tensorflow_metadata.proto.v0 import schema_pb2, statistics_pb2
 
 from validator.core.findings import Detail, Finding, ValueCount
-from validator.stats.accumulate import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED
+from validator.stats.invalid import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED
 from validator.stats.view import common_stats, feature_name, num_examples
 
 MAX_DOMAIN_SHOWN = 8  # domain values named in "expected"; the rest are counted
@@ -76,14 +76,15 @@ def _schema_feature(schema: schema_pb2.Schema, name: str) -> schema_pb2.Feature 
     return next((f for f in schema.feature if f.name == name), None)
 
 
-def _domain_values(schema: schema_pb2.Schema, feature: schema_pb2.Feature) -> list[str]:
+def domain_values(schema: schema_pb2.Schema, feature: schema_pb2.Feature) -> list[str] | None:
+    """The values of a feature's string domain (inline or named), or None without one."""
     if feature.HasField("string_domain"):
         return list(feature.string_domain.value)
     if feature.HasField("domain"):
         for domain in schema.string_domain:
             if domain.name == feature.domain:
                 return list(domain.value)
-    return []
+    return None
 
 
 def value_counts(feature: _FeatureStats | None) -> list[tuple[str, float]]:
@@ -102,7 +103,7 @@ def _domain(finding: Finding, given: Inputs, stats: _FeatureStats | None) -> Det
     schema_feature = _schema_feature(given.schema, finding.feature)
     if schema_feature is None:
         return None
-    domain = _domain_values(given.schema, schema_feature)
+    domain = domain_values(given.schema, schema_feature) or []
     allowed = set(domain)
     outside = sorted(((v, c) for v, c in value_counts(stats) if v not in allowed),
                      key=lambda vc: (-vc[1], vc[0]))

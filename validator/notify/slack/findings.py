@@ -1,6 +1,6 @@
-"""A finding in Slack mrkdwn, in the one renderer's words (core/finding_text.py), and what an
-on-call reader does next: the run's links, `dqv show RUN`, a waiver snippet to paste into the
-job file, and sample rows (row evidence). Pure.
+"""A finding in Slack mrkdwn, in the one renderer's words (core/finding_text.py), and the pieces
+of what an on-call reader does next (blocks.next_step lays them out): the run's links, a waiver
+snippet to paste into the job file, and sample rows (row evidence, `evidence_lines`). Pure.
 
 Identifiers (feature names, anomaly types, run ids, job names, offending values) go in code
 spans (`code`), which Slack never formats, so no invisible character is put inside them and a
