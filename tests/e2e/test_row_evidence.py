@@ -151,7 +151,7 @@ def test_masked_values_appear_nowhere_and_omitted_columns_are_not_read(
     # What is shown instead: the finding, the masked sample and the query.
     assert "Rows of country ENUM_TYPE_UNEXPECTED_STRING_VALUES" in show.stdout
     assert "read_parquet" in show.stdout.lower()
-    assert "Rows* of *country*" in json.dumps([p.data for p in posts])
+    assert "*Rows* of `country`" in json.dumps([p.data for p in posts])
     page = next(text for path, text in texts.items() if path.endswith(".html"))
     assert "<h3>Row evidence</h3>" in page and 'data-feature="country"' in page and "***" in page
 

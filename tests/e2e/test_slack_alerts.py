@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -131,8 +132,10 @@ def test_a_hostile_category_arrives_as_text(slack_standin: SlackStandin, tmp_pro
     [post] = slack_standin.posts()
     text = all_text(post)  # the fallback text included
     assert "<" not in text  # so no mention (<!channel>) and no link (<https://x|y>)
-    assert "*bold*" not in text  # and no formatting can pair up
-    assert "&lt;!channel&gt;" in text
+    # The offending value is shown in a code span, where Slack applies no formatting; outside
+    # code spans no formatting can pair up.
+    assert "`&lt;!channel&gt; *bold* &lt;https://x|y&gt;`" in text
+    assert "*bold*" not in re.sub(r"`[^`\n]*`", "", text)
     # A reader sees exactly the value from the data.
     assert HOSTILE in unescape(all_text(post))
     assert post.data["blocks"][2]["text"]["verbatim"] is True
@@ -212,6 +215,9 @@ def test_invalid_auth_names_the_setting_and_the_token_leaks_nowhere(
     ("routes:\n  - channel: ml alerts\n", "routes.yaml:2, field 'routes[0].channel'"),
     ("routes:\n  - channel: '#a'\n    severity: fatal\n", "routes.yaml:3, field 'routes[0].severity'"),
     ("routes:\n  - channel: '#a'\n    mentions: [S1]\n", "routes.yaml:3, field 'routes[0].mentions'"),
+    ("owner_groups:\n  ml-growth: '@ml-growth'\nroutes:\n  - channel: '#a'\n",
+     "routes.yaml:1, field 'owner_groups'"),
+    ("public_url: dqv.example.com\nroutes:\n  - channel: '#a'\n", "routes.yaml:1, field 'public_url'"),
 ])
 def test_validate_config_checks_the_routes(tmp_project: pathlib.Path, routes: str, message: str) -> None:
     (tmp_project / "alerts").mkdir()

@@ -32,11 +32,12 @@ def test_the_slack_line_names_observed_band_and_basis() -> None:
     finding = _finding()
     line = finding_line(finding)
     assert "VOLUME_LOW" in line.replace("\u200b", "")
-    assert "551 rows; expected " in line and "from the last 8 Wednesdays" in line
+    assert "observed: 551 rows\n" in line
+    assert "expected: 909-1,111 from the last 8 Wednesdays" in line
     message = alert_message(AlertFacts(job="events", ds="2026-04-29", outcome=Outcome.BLOCK,
                                        run_id="r1", findings=(finding,)))
     blocks = json.dumps(message.blocks)
-    assert "551 rows; expected" in blocks and "from the last 8 Wednesdays" in blocks
+    assert "observed: 551 rows" in blocks and "909-1,111 from the last 8 Wednesdays" in blocks
 
 
 def test_the_run_summary_shows_observed_band_and_learning_monitors() -> None:
@@ -50,5 +51,6 @@ def test_the_run_summary_shows_observed_band_and_learning_monitors() -> None:
                        outcome=Outcome.BLOCK, rows=551, findings=[finding],
                        monitors=[learning.to_json()])
     text = run_summary(record)
-    assert "551 rows; expected " in text and "from the last 8 Wednesdays" in text
+    assert "observed: 551 rows" in text
+    assert "expected: 909-1,111 from the last 8 Wednesdays" in text
     assert "metric:age:mean: mean of age 36; learning: 3 of 14" in text

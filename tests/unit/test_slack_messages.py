@@ -63,23 +63,29 @@ def test_finding_line_shows_value_threshold_and_the_offending_values() -> None:
                                 description="The Linfty distance is 0.2346 (up to six significant "
                                             "digits), above the threshold 0.1. The feature value with "
                                             "maximum difference is: <!here>"))
-    assert line.startswith(":red_circle: *country* `COMPARATOR_L_INFTY_HIGH` — High Linfty")
-    assert "(measured 0.2346, threshold 0.1)" in line
+    assert line.startswith(":red_circle: `country` `COMPARATOR_L_INFTY_HIGH` — High Linfty")
+    # A record without a detail (written before explain.py): the measured value, the threshold
+    # and TFDV's own words.
+    assert "\n      observed: 0.235\n      expected: &lt;= 0.1\n" in line
     assert "maximum difference is: &lt;!here&gt;" in line
 
 
 def test_alert_message_orders_by_severity_and_says_where_to_look() -> None:
     message = alert_message(facts(finding("zeta", severity="warning"), finding("alpha", severity="warning"),
-                                  finding("beta"), statistics="/a/FeatureStats.pb",
-                                  mentions=("S0ONCALL",)))
-    header, summary, listing, context = message.blocks
+                                  finding("beta"), artifact_dir="/a/run-1",
+                                  mentions=("S0ONCALL",), owner="ml-growth"))
+    header, summary, listing, step, context = message.blocks
     assert header["text"] == {"type": "plain_text", "emoji": True,
                               "text": "🔴 training_events · ds=2026-11-07 · BLOCK"}
-    assert summary["text"]["text"].startswith("*3 anomalies: 1 error, 2 warnings*")
-    assert "<!subteam^S0ONCALL>" in summary["text"]["text"]
-    assert [line.split("*")[1] for line in listing["text"]["text"].splitlines()] == ["beta", "alpha", "zeta"]
-    assert "`/a/FeatureStats.pb`" in context["elements"][0]["text"]
-    assert unescape(message.text).startswith("training_events ds=2026-11-07: BLOCK — 3 anomalies")
+    assert summary["text"]["text"].splitlines() == [
+        ":no_entry: *Gate: blocked* — do not train on ds=2026-11-07 <!subteam^S0ONCALL>",
+        "Owner: `ml-growth`", "*3 anomalies: 1 error, 2 warnings*"]
+    heads = [line for line in listing["text"]["text"].splitlines() if not line.startswith(" ")]
+    assert [line.split("`")[1] for line in heads] == ["beta", "alpha", "zeta"]
+    assert step["text"]["text"].startswith("*Next step*: `dqv show r1`")
+    assert "`/a/run-1`" in context["elements"][0]["text"]
+    assert message.text.startswith("`training_events` ds=2026-11-07: BLOCK — 3 anomalies: 1 error, "
+                                   "2 warnings: `beta` `ENUM_TYPE_UNEXPECTED_STRING_VALUES`, `alpha`")
     assert all(t["type"] == "mrkdwn" and t["verbatim"] for b in message.blocks[1:]
                for t in ([b["text"]] if "text" in b else b["elements"]))
 
@@ -100,8 +106,12 @@ def test_500_anomalies_stay_within_slack_limits_and_count_the_rest() -> None:
     listed = sum(t.count(":red_circle:") for t in texts(message.blocks))
     more = next(t for t in texts(message.blocks) if t.startswith("…and "))
     assert more == f"…and {500 - listed} more (not listed here; see the report)"
-    assert listed == Limits().max_listed
+    assert listed <= Limits().max_listed  # long lines: the section limit cuts first
     assert "and" in message.text and message.text.endswith("more")
+    short = alert_message(facts(*[finding(f"f{i:03d}") for i in range(500)]))
+    assert sum(t.count(":red_circle:") for t in texts(short.blocks)) == Limits().max_listed
+    assert f"…and {500 - Limits().max_listed} more (not listed here; see the report)" in \
+        texts(short.blocks)
 
 
 def test_section_limit_is_what_cuts_when_lines_are_long() -> None:
@@ -110,7 +120,7 @@ def test_section_limit_is_what_cuts_when_lines_are_long() -> None:
     message = alert_message(facts(*many), limits)
     assert len(message.blocks) == 6 and all(len(t) <= 3000 for t in texts(message.blocks))
     listed = sum(t.count(":red_circle:") for t in texts(message.blocks))
-    assert f"…and {100 - listed} more" in texts(message.blocks)[-2]
+    assert f"…and {100 - listed} more" in texts(message.blocks)[-3]
 
 
 def test_resolved_message() -> None:
@@ -148,6 +158,9 @@ def test_routing_by_owner_severity_and_job() -> None:
     ("suppression_window_hours: 0\nroutes:\n  - channel: '#a'\n",
      "routes.yaml:1, field 'suppression_window_hours'"),
     ("routes:\n  - channel: '#a'\n    severity: ignore\n", "routes.yaml:3, field 'routes[0].severity'"),
+    ("owner_groups: {team-a: S01}\nroutes:\n  - channel: '#a'\n", "routes.yaml:1, field 'owner_groups'"),
+    ("public_url: 'https://dqv example'\nroutes:\n  - channel: '#a'\n",
+     "routes.yaml:1, field 'public_url'"),
 ])
 def test_routes_errors_name_file_line_and_field(tmp_path: pathlib.Path, text: str, where: str) -> None:
     path = tmp_path / "routes.yaml"

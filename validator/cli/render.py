@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from validator.core.finding_text import plain_lines as finding_lines
 from validator.core.findings import Finding
-from validator.core.monitors import MONITOR_ANOMALY_TYPES
 from validator.core.record import RunRecord
 from validator.core.text import terminal_safe
 
@@ -23,20 +23,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int 
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _measured(finding: Finding) -> str:
-    # A monitor's description already says observed, band and basis (docs/monitors.md).
-    if finding.value is None or finding.anomaly_type in MONITOR_ANOMALY_TYPES:
-        return finding.description
-    return (f"{finding.short_description}: {finding.value:.3f} "
-            f"(threshold {finding.threshold or 0:g})")
-
-
-def _severity(finding: Finding) -> str:
-    if finding.waiver and not finding.waiver.expired:
-        return f"{finding.severity.value} (waived)"
-    return finding.severity.value
 
 
 def waiver_lines(findings: Sequence[Finding | dict[str, Any]]) -> list[str]:
@@ -69,9 +55,8 @@ def run_summary(record: RunRecord) -> str:
         lines.append(f"  {what}: {record.error}")
     shown = record.reported
     if shown:
-        rows = [(f.feature, f.anomaly_type, _severity(f), _measured(f)) for f in shown]
-        lines.append(_indent(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows)))
-        lines.extend(f"  {line}" for line in waiver_lines(shown))
+        for finding in shown:
+            lines += finding_lines(finding)
     elif record.outcome and record.outcome.value in ("pass", "warn"):
         lines.append("  no anomalies")
     lines.extend(f"  {m['key']}: {m['message']}" for m in record.monitors if m["status"] != "fired")
@@ -81,10 +66,6 @@ def run_summary(record: RunRecord) -> str:
     if record.artifact_dir:
         lines.append(f"  run {record.run_id}, artifacts in {record.artifact_dir}")
     return "\n".join(lines)
-
-
-def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
 
 
 def backfill_summary(records: Sequence[RunRecord]) -> str:

@@ -22,6 +22,7 @@ from validator.errors import ConfigError
 from validator.sources.base import ReadStats
 from validator.stats.tfdv_runtime import import_tfdv
 from validator.stats.view import feature_name
+from validator.validation.explain import domain_values
 
 log = logging.getLogger("dqv")
 _TYPE = schema_pb2.FeatureType.Name
@@ -83,13 +84,6 @@ class Suggestion:
     detail: str
 
 
-def _domain_values(schema: schema_pb2.Schema, feature: schema_pb2.Feature) -> set[str] | None:
-    from validator.validation.evidence_checks import string_domain
-
-    values = string_domain(feature, schema)
-    return None if values is None else set(values)
-
-
 def diff(curated: schema_pb2.Schema, inferred: schema_pb2.Schema,
          stats: statistics_pb2.DatasetFeatureStatisticsList) -> list[Suggestion]:
     """Pure: compare the curated schema with what the data shows."""
@@ -107,10 +101,10 @@ def diff(curated: schema_pb2.Schema, inferred: schema_pb2.Schema,
         if want.type != got.type:
             out.append(Suggestion(name, "type", f"schema says {_TYPE(want.type)}, data looks "
                                                 f"like {_TYPE(got.type)}"))
-        domain = _domain_values(curated, want)
-        values = _domain_values(inferred, got)
+        domain = domain_values(curated, want)
+        values = domain_values(inferred, got)
         if domain is not None and values:
-            extra = sorted(values - domain)
+            extra = sorted(set(values) - set(domain))
             if extra:
                 out.append(Suggestion(name, "domain", "values not in the domain: "
                                       + ", ".join(repr(v) for v in extra[:10])))

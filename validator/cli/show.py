@@ -12,8 +12,9 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import statistics_pb2
 
-from validator.cli.render import table
+from validator.cli.render import finding_lines, table
 from validator.core.evidence import RowEvidence
+from validator.core.findings import Finding, worst_first
 from validator.core.record import RunRecord
 from validator.core.text import terminal_safe
 from validator.errors import ConfigError
@@ -207,9 +208,8 @@ def render_show(data: dict[str, Any]) -> str:
     shown = [f for f in data["findings"] if f["severity"] != "ignore"]
     lines += ["", f"Anomalies ({len(shown)})"]
     if shown:
-        rows = [(f["feature"], f["anomaly_type"], f["severity"], f["short_description"])
-                for f in sorted(shown, key=lambda f: (f["severity"] != "error", f["feature"]))]
-        lines.append(table(["FEATURE", "ANOMALY", "SEVERITY", "DESCRIPTION"], rows))
+        for finding in worst_first(Finding.from_json(f) for f in shown):
+            lines += finding_lines(finding)
     else:
         lines.append("  none" if run["outcome"] in ("pass", "warn") else "  -")
     lines += _evidence_lines(run.get("evidence") or [])

@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from validator.core.bands import Band, learn
-from validator.core.findings import Finding
+from validator.core.findings import Detail, Finding
 from validator.core.monitor_settings import BandSettings, FreshnessSettings, MonitorsConfig
 from validator.core.policy import SeverityConfig, Waiver, severity_for
 from validator.core.run_metrics import HistoryPoint, PartitionMetrics
@@ -259,6 +259,28 @@ def evaluate(history: Sequence[HistoryPoint], current: PartitionMetrics, ds: dt.
     return tuple(r for r in results if r is not None)
 
 
+def detail_of(result: MonitorResult) -> Detail | None:
+    """Observed vs expected of a monitor that fired: the value against its band (or limit)."""
+    observed = result.observed
+    if result.band is not None and observed is not None:
+        whole = result.feature == DATASET
+        value = f"{fmt(observed)} rows" if whole else f"{result.metric} {fmt(observed)}"
+        return Detail(observed=value,
+                      expected=f"{band_text(result.band, whole=whole)} from {result.band.basis}")
+    if result.anomaly_type == "STALE_PARTITION" and observed is not None:
+        limit = f"at most {result.threshold:.0%}" if result.threshold is not None else "none"
+        return Detail(observed=f"{observed:.0%} of events outside the ds",
+                      expected=f"{limit} of events outside the ds")
+    if result.anomaly_type == "PARTIAL_PARTITION" and observed is not None:
+        limit = f"at most {result.threshold:.1f} h" if result.threshold is not None else ""
+        return Detail(observed=f"newest event {observed:.1f} h before the ds ends",
+                      expected=f"{limit} before the ds ends".strip())
+    if result.anomaly_type == "DUPLICATE_PARTITION":
+        return Detail(observed=result.short.lower().replace("same data as", "the same statistics as"),
+                      expected="statistics that differ from every earlier partition")
+    return None
+
+
 def to_findings(results: Sequence[MonitorResult], policy: SeverityConfig,
                 waivers: Sequence[Waiver] = (), as_of: dt.date | None = None
                 ) -> tuple[Finding, ...]:
@@ -267,7 +289,7 @@ def to_findings(results: Sequence[MonitorResult], policy: SeverityConfig,
     findings = [Finding(feature=r.feature, anomaly_type=r.anomaly_type or "",
                         severity=severity_for(policy, r.feature, r.anomaly_type or ""),
                         short_description=r.short, description=r.message,
-                        value=r.observed, threshold=r.threshold)
+                        value=r.observed, threshold=r.threshold, detail=detail_of(r))
                 for r in results if r.fired]
     if waivers and as_of is not None:
         return apply_waivers(findings, waivers, as_of)

@@ -12,7 +12,8 @@ from typing import Any
 
 from validator.core.outcome import Outcome
 from validator.errors import DeliveryError
-from validator.notify.slack.blocks import Limits, Message, pack_sections
+from validator.notify.slack.blocks import Limits, Message, clip_text, pack_sections
+from validator.notify.slack.findings import finding_mrkdwn
 from validator.notify.slack.mrkdwn import code, escape
 from validator.report.data import DayReport, JobReport
 
@@ -30,22 +31,23 @@ def _section(text: str) -> dict[str, Any]:
 
 def _job_line(job: JobReport) -> str:
     r = job.record
-    head = f"{ICON[job.outcome]} *{escape(job.info.name, 100)}* ds={escape(r.ds or 'none', 20)}"
+    head = f"{ICON[job.outcome]} {code(job.info.name, 100)} ds={escape(r.ds or 'none', 20)}"
     if job.outcome is Outcome.NOT_READY:
         return f"{head} — not ready (no data yet): {escape(r.error or 'no data', 400)}"
     if job.outcome is Outcome.NOT_EVALUATED:
         return f"{head} — not evaluated: {escape(r.error or 'unknown reason', 400)}"
     shown = r.reported
     counts = f"{r.counts.errors} error(s), {r.counts.warnings} warning(s)"
-    items = ", ".join(f"{escape(f.feature, 80)} {code(f.anomaly_type, 60)}"
-                      for f in shown[:FINDINGS_PER_JOB])
-    more = f" and {len(shown) - FINDINGS_PER_JOB} more" if len(shown) > FINDINGS_PER_JOB else ""
-    return f"{head} — {counts}: {items}{more}" if items else f"{head} — {counts}"
+    # Each finding in the one renderer's words (notify/slack/findings.py), one line each.
+    items = [f"   {finding_mrkdwn(f, one_line=True)}" for f in shown[:FINDINGS_PER_JOB]]
+    if len(shown) > FINDINGS_PER_JOB:
+        items.append(f"   …and {len(shown) - FINDINGS_PER_JOB} more")
+    return "\n".join([f"{head} — {counts}" + (":" if items else ""), *items])
 
 
 def _passed_line(jobs: list[JobReport], limits: Limits) -> str:
     text = f"{ICON[Outcome.PASS]} *Passed*: "
-    names = [escape(j.info.name, 100) for j in jobs]
+    names = [code(j.info.name, 100) for j in jobs]
     shown = 0
     for name in names:
         if len(text) + len(name) + 40 > limits.max_section_chars:
@@ -87,10 +89,10 @@ def _location(where: str) -> str:
 def _fallback(report: DayReport, counts: dict[Outcome, int], limits: Limits) -> str:
     blocked = [j.info.name for j in report.jobs if j.outcome is Outcome.BLOCK]
     parts = [f"{n} {LABEL[o]}" for o, n in counts.items() if n]
-    text = f"dqv data quality {report.date}: {', '.join(parts) or 'no runs'}"
-    if blocked:
-        text += f". Blocked: {', '.join(blocked)}"
-    return escape(text, limits.max_fallback_chars)
+    text = escape(f"dqv data quality {report.date}: {', '.join(parts) or 'no runs'}")
+    if blocked:  # job names in code spans: copied, they are the exact names
+        text += ". Blocked: " + ", ".join(code(name, 100) for name in blocked)
+    return clip_text(text, limits.max_fallback_chars)
 
 
 def send_digest(client: Any, channel: str, message: Message) -> str:

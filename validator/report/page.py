@@ -13,7 +13,8 @@ import pathlib
 import urllib.parse
 from collections.abc import Callable, Sequence
 
-from validator.core.findings import worst_first
+from validator.core.finding_text import describe
+from validator.core.findings import Finding, worst_first
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord
 from validator.report.data import OUTCOME_RANK, DayReport, JobReport, waivers
@@ -221,13 +222,19 @@ def _anomalies(job: JobReport) -> str:
         rows.append(f"<tr><td>{esc(f.feature)}</td>"
                     f"<td><code>{esc(f.anomaly_type)}</code></td>"
                     f'<td class="sev-{esc(f.severity.value)}">{esc(sev)}</td>'
-                    f'<td><b>{esc(f.short_description)}</b>'
-                    f"<br>{esc(f.description)}</td><td class=\"n\">{esc(measured)}</td></tr>")
+                    f"<td>{_described(f)}</td><td class=\"n\">{esc(measured)}</td></tr>")
     return ("<h3>Anomalies</h3><table><thead><tr><th>feature</th><th>anomaly</th><th>severity</th>"
             f"<th>description</th><th>measured</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 KIND_LABEL = {"partition": "partition column", "id": "ID-like", "timestamp": "timestamp"}
+
+
+def _described(finding: Finding) -> str:
+    """The finding in the one renderer's words (core/finding_text.py), HTML-escaped."""
+    text = describe(finding)
+    parts = "".join(f"<br>{esc(label)}: {esc(value)}" for label, value in text.parts())
+    return f"<b>{esc(text.headline)}</b>{parts}"
 
 
 def _drift_by_feature(job: JobReport) -> dict[str, str]:

@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from validator.config.job import Job
-from validator.core.findings import Finding, outcome_of
+from validator.core.finding_text import plain_lines
+from validator.core.findings import Finding, outcome_of, worst_first
 from validator.core.outcome import Outcome, Severity
 from validator.core.readiness import awaits_data
 from validator.core.record import RunRecord, utc_now
@@ -174,11 +175,8 @@ def summary(verdict: GateVerdict) -> str:
     if verdict.error:
         what = "not ready" if verdict.outcome is Outcome.NOT_READY else "not evaluated"
         lines.append(f"  {what}: {verdict.error}")
-    for f in verdict.blocking:
-        note = f" (waiver ended {f.waiver.until})" if f.waiver else ""
-        lines.append(f"  blocking: {f.feature} {f.anomaly_type}: {f.short_description}{note}")
-    for f in verdict.warnings:
-        lines.append(f"  warning: {f.feature} {f.anomaly_type}: {f.short_description}")
+    for f in worst_first(verdict.blocking + verdict.warnings):
+        lines += plain_lines(f)
     for f in verdict.waivers_applied:
         assert f.waiver is not None
         lines.append(f"  waived: {f.feature} {f.anomaly_type} until {f.waiver.until} by "

@@ -160,7 +160,8 @@ def _evaluate(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettin
 
     verdict = validate(statistics, schema, job.severity, baseline=baseline, reference=reference,
                        context=Context(environment=job.environment, waivers=job.waivers, as_of=ds,
-                                       baseline_unreadable=unreadable))
+                                       baseline_unreadable=unreadable,
+                                       baseline_ds=record.baseline_ds))
     _timed(record, "validate", t0)
     from validator.run import monitoring
 

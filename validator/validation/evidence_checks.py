@@ -18,6 +18,7 @@ from tensorflow_metadata.proto.v0 import schema_pb2
 from validator.core.evidence_sql import CheckKind, ValueCheck
 from validator.core.findings import Finding
 from validator.core.outcome import Severity
+from validator.validation.explain import domain_values
 
 DOMAIN = frozenset({"ENUM_TYPE_UNEXPECTED_STRING_VALUES"})
 BELOW = frozenset({"INT_TYPE_SMALL_INT", "FLOAT_TYPE_SMALL_FLOAT"})
@@ -52,17 +53,6 @@ def is_blocking_value_finding(finding: Finding) -> bool:
     return finding.severity is Severity.ERROR and _kind(finding) is not None
 
 
-def string_domain(feature: schema_pb2.Feature, schema: schema_pb2.Schema) -> tuple[str, ...] | None:
-    """The feature's string domain (its own, or the schema's named one), or None."""
-    if feature.HasField("string_domain"):
-        return tuple(feature.string_domain.value)
-    if feature.HasField("domain"):
-        for domain in schema.string_domain:
-            if domain.name == feature.domain:
-                return tuple(domain.value)
-    return None
-
-
 def _bound(feature: schema_pb2.Feature, kind: CheckKind) -> float | int | None:
     field = "min" if kind == "below" else "max"
     if feature.HasField("int_domain") and feature.int_domain.HasField(field):
@@ -83,10 +73,10 @@ def check_of(finding: Finding, schema: schema_pb2.Schema) -> ValueCheck | None:
     base = ValueCheck(feature=finding.feature, anomaly_type=finding.anomaly_type, kind=kind,
                       value_type=value_type)
     if kind == "domain":
-        values = string_domain(feature, schema)
+        values = domain_values(schema, feature)
         if values is None:
             return None
-        return dataclasses.replace(base, values=values)
+        return dataclasses.replace(base, values=tuple(values))
     if kind in ("below", "above"):
         bound = _bound(feature, kind)
         if bound is None:

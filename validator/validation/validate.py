@@ -13,7 +13,7 @@ from typing import Any
 
 from tensorflow_metadata.proto.v0 import anomalies_pb2, schema_pb2, statistics_pb2
 
-from validator.core.findings import Finding, Measurement, outcome_of
+from validator.core.findings import Detail, Finding, Measurement, outcome_of
 from validator.core.outcome import Outcome, Severity
 from validator.core.policy import SeverityConfig, Waiver, severity_for
 from validator.core.result import Verdict
@@ -21,6 +21,7 @@ from validator.core.waivers import apply_waivers, reference_date
 from validator.stats.accumulate import INVALID_COUNT, INVALID_EXAMPLES, INVALID_EXPECTED, num_examples
 from validator.stats.tfdv_runtime import import_tfdv
 from validator.stats.view import path_name
+from validator.validation.explain import Inputs, explain_all
 
 tfdv = import_tfdv()
 
@@ -89,6 +90,7 @@ class Context:
     waivers: Sequence[Waiver] = ()
     as_of: dt.date | None = None
     baseline_unreadable: str | None = None  # why the drift baseline could not be read
+    baseline_ds: str | None = None  # the ds of the drift baseline (named in drift findings)
 
 
 def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
@@ -108,7 +110,9 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
         anomalies = anomalies_pb2.Anomalies()
         _no_rows(anomalies)
         (finding,) = _findings(anomalies, SeverityConfig(), [])
-        blocked = dataclasses.replace(finding, severity=Severity.ERROR)
+        blocked = dataclasses.replace(finding, severity=Severity.ERROR,
+                                      detail=Detail(expected="at least 1 row", observed="0 rows",
+                                                    rows_total=0))
         return Verdict(Outcome.BLOCK, (blocked,), anomalies, ())
     anomalies = tfdv.validate_statistics(
         statistics, schema, environment=environment,
@@ -120,7 +124,10 @@ def validate(statistics: statistics_pb2.DatasetFeatureStatisticsList,
         skew_from = _merge_skew(anomalies, skew)
     _invalid_value_findings(statistics, anomalies)
     measurements = _measurements(anomalies)
-    findings = _findings(anomalies, policy, measurements, skew_from)
+    skewed: list[bool] = []
+    findings = _findings(anomalies, policy, measurements, skew_from, skewed)
+    findings = explain_all(findings, Inputs(statistics, schema, baseline, context.baseline_ds,
+                                            reference), skewed)
     if context.baseline_unreadable and _checks_drift(schema):
         findings.append(_baseline_unreadable(context.baseline_unreadable, policy))
     if waivers:
@@ -164,8 +171,10 @@ def _merge_skew(anomalies: anomalies_pb2.Anomalies, skew: anomalies_pb2.Anomalie
 
 
 def _findings(anomalies: anomalies_pb2.Anomalies, policy: SeverityConfig,
-              measurements: list[Measurement], skew_from: dict[str, int] | None = None
-              ) -> list[Finding]:
+              measurements: list[Measurement], skew_from: dict[str, int] | None = None,
+              skewed: list[bool] | None = None) -> list[Finding]:
+    """The findings of `anomalies`; `skewed` (when given) gets, per finding, whether it
+    compares with the skew reference."""
     skew_from = skew_from or {}
     by_feature = {(m.feature, m.comparison, m.kind): m for m in measurements
                   if m.value > m.threshold}
@@ -178,6 +187,8 @@ def _findings(anomalies: anomalies_pb2.Anomalies, policy: SeverityConfig,
             kind = _TYPE_NAME(reason.type)
             comparison = "skew" if index >= skew_from.get(name, len(info.reason)) else "drift"
             measured = by_feature.get((name, comparison, _COMPARATOR_KIND.get(kind, "")))
+            if skewed is not None:
+                skewed.append(comparison == "skew")
             findings.append(Finding(
                 feature=name,
                 anomaly_type=kind,

@@ -93,7 +93,7 @@ def test_digest_lists_blocked_first_escapes_and_stays_within_limits() -> None:
     sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     assert "2000 blocked" in sections[0] and "400 pass" in sections[0] and "1 not evaluated" in sections[0]
     listed = "\n".join(sections[1:])
-    assert listed.startswith("🔴 *bad000*") and "late" not in listed  # blocked first, the rest counted
+    assert listed.startswith("🔴 `bad000`") and "late" not in listed  # blocked first, the rest counted
     assert "more job(s) with problems" in listed  # 2000 blocked lines do not fit: counted
     assert "<!channel>" not in json.dumps(blocks) and "<https://x|y>" not in json.dumps(blocks)
     assert SLACK_HOSTILE in unescape(listed)
@@ -108,6 +108,6 @@ def test_digest_order_is_blocked_then_not_evaluated_then_warn_then_passed() -> N
     blocks = digest_message(report, "/srv/r.html").blocks
     lines = [b["text"]["text"] for b in blocks if b["type"] == "section"]
     body = "\n".join(lines[1:])
-    positions = [body.index(m) for m in ("*b*", "*n*", "*w*", "*Passed*: p")]
+    positions = [body.index(m) for m in ("`b`", "`n`", "`w`", "*Passed*: `p`")]
     assert positions == sorted(positions)
     assert "not evaluated: no data at &lt;script&gt;" in body

@@ -7,16 +7,20 @@ construction: what does not fit is summarized as "and N more".
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from validator.core.evidence import RowEvidence
 from validator.core.outcome import Outcome, Severity
-from validator.notify.slack.mrkdwn import code, escape
+from validator.notify.slack.evidence import evidence_sections
+from validator.notify.slack.findings import (
+    finding_mrkdwn,
+    is_anomaly,
+    run_links,
+    waiver_snippet,
+)
+from validator.notify.slack.mrkdwn import code, code_block, escape
 
-ANOMALY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_ICON = {Severity.ERROR: ":red_circle:", Severity.WARNING: ":large_yellow_circle:"}
 _OUTCOME_ICON = {Outcome.BLOCK: "🔴", Outcome.WARN: "🟡", Outcome.NOT_EVALUATED: "⚫", Outcome.PASS: "✅",
                  Outcome.NOT_READY: "⏳"}
 
@@ -27,7 +31,7 @@ class Limits:
     max_section_chars: int = 3000
     max_header_chars: int = 150
     max_listed: int = 50  # findings listed one by one; the rest are counted
-    max_line_chars: int = 600
+    max_line_chars: int = 2400  # one finding: its head, parts and sample rows
     max_fallback_chars: int = 3000
 
 
@@ -68,7 +72,12 @@ class AlertFacts:
     error: str | None = None  # why a run was not evaluated
     mentions: tuple[str, ...] = ()  # user group IDs, used only for blocking outcomes
     changes: Changes | None = None  # set for repeats posted into a thread
-    evidence: tuple[RowEvidence, ...] = ()  # sample rows and queries (notify/slack/evidence.py)
+    owner: str = ""  # the job's owner
+    owners: tuple[str, ...] = ()  # the owners of the findings in this channel (routes `owners`)
+    job_file: str = ""  # where a waiver goes (relative to the project)
+    public_url: str | None = None  # `dqv serve`'s public URL (routes `public_url`)
+    # sample rows and a pasteable query per blocking value finding (core/evidence.py)
+    evidence: tuple[RowEvidence, ...] = ()
 
 
 def ordered(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -85,43 +94,28 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
-def _number(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _type(anomaly_type: object) -> str:
-    text = str(anomaly_type)
-    return code(text) if ANOMALY_TYPE.match(text) else escape(text, 100)
+def clip_text(text: str, limit: int) -> str:
+    """Escaping can lengthen text; clip finished text without cutting an entity in two."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp > cut.rfind(";"):
+        cut = cut[:amp]
+    if cut.count("```") % 2:  # never leave a code block open
+        cut = cut[: cut.rfind("```")]
+    return cut + "…"
 
 
 def finding_line(finding: dict[str, Any], limits: Limits = Limits()) -> str:
-    severity = Severity(finding["severity"])
-    line = (f"{_ICON.get(severity, '•')} *{escape(finding['feature'], 200)}* {_type(finding['anomaly_type'])}"
-            f" — {escape(finding.get('short_description') or '', 200)}")
-    description = str(finding.get("description") or "")
-    if description and description != finding.get("short_description"):
-        line += f": {escape(description, 300)}"  # names the offending values, e.g. new categories
-    if finding.get("value") is not None:
-        line += f" (measured {_number(float(finding['value']))}"
-        if finding.get("threshold") is not None:
-            line += f", threshold {_number(float(finding['threshold']))}"
-        line += ")"
-    waiver = finding.get("waiver")
-    if isinstance(waiver, dict):  # shown with the anomaly, active or expired (docs/gate-and-waivers.md)
-        state = "waiver EXPIRED" if waiver.get("expired") else "waived"
-        line += (f" [{state} until {escape(str(waiver.get('until')), 20)} by "
-                 f"{escape(str(waiver.get('owner')), 100)}: {escape(str(waiver.get('reason')), 200)}]")
-    # Escaping can lengthen text; clip the finished line without cutting an entity in two.
-    if len(line) > limits.max_line_chars:
-        cut = line[: limits.max_line_chars - 1]
-        amp = cut.rfind("&")
-        if amp > cut.rfind(";"):
-            cut = cut[:amp]
-        line = cut + "…"
-    return line
+    """One finding in the one renderer's words (notify/slack/findings.py); its sample rows
+    follow the findings (notify/slack/evidence.py)."""
+    return clip_text(finding_mrkdwn(finding), limits.max_line_chars)
 
 
-def _counts(findings: Sequence[dict[str, Any]]) -> str:
+def counts_text(findings: Sequence[dict[str, Any]]) -> str:
+    """'3 anomalies: 1 error, 2 warnings'; the stand-in of an unevaluated run is not counted."""
+    findings = [f for f in findings if is_anomaly(f)]
     errors = sum(1 for f in findings if f["severity"] == Severity.ERROR.value)
     warnings = sum(1 for f in findings if f["severity"] == Severity.WARNING.value)
     noun = "anomaly" if len(findings) == 1 else "anomalies"
@@ -134,28 +128,64 @@ def header_text(job: str, ds: str | None, outcome: Outcome, limits: Limits = Lim
     return text[: limits.max_header_chars]
 
 
+_VERDICT = {
+    Outcome.BLOCK: ":no_entry: *Gate: blocked* — do not train on ds={ds}",
+    Outcome.NOT_EVALUATED: ":no_entry: *Gate: no verdict* (not evaluated) — do not train on ds={ds}",
+    Outcome.WARN: "*Gate: passes with warnings* — training on ds={ds} may go ahead",
+    Outcome.PASS: "*Gate: passes* — training on ds={ds} may go ahead",
+    Outcome.NOT_READY: "*Gate: not ready* — no data for ds={ds} yet",
+}
+
+
+def verdict_line(facts: AlertFacts) -> str:
+    """The gate's verdict, in every routed channel's message; a blocking one mentions the
+    routes' `mention_on_block` groups and the owners' groups."""
+    line = _VERDICT[facts.outcome].format(ds=escape(facts.ds or "none", 20))
+    if facts.mentions and facts.outcome is Outcome.BLOCK:
+        line += " " + " ".join(f"<!subteam^{g}>" for g in facts.mentions)
+    return line
+
+
 def _summary(facts: AlertFacts) -> str:
-    lines = [f"*{_counts(facts.findings)}*" if facts.findings else "*no anomalies listed*"]
+    lines = [verdict_line(facts)]
+    owners = facts.owners or ((facts.owner,) if facts.owner else ())
+    if owners:
+        lines.append(f"Owner{'s' * (len(owners) > 1)}: " + ", ".join(code(o, 100) for o in owners))
     if facts.outcome is Outcome.NOT_EVALUATED:
         lines.append(f"The data was *not evaluated*: {escape(facts.error or 'unknown reason', 1500)}")
+    else:
+        listed = [f for f in facts.findings if is_anomaly(f)]
+        lines.append(f"*{counts_text(listed)}*" if listed else "*no anomalies listed*")
     if facts.changes is not None:
         c = facts.changes
         lines.append(f"Still failing (repeat of this thread's alert): {c.new} new, {c.still_open} "
                      f"still open, {c.cleared} cleared since the last message.")
-    if facts.mentions and facts.outcome is Outcome.BLOCK:
-        lines.append("The gate *blocked* training: " + " ".join(f"<!subteam^{g}>" for g in facts.mentions))
     return "\n".join(lines)
 
 
 def _locations(facts: AlertFacts) -> str:
-    parts = [f"run {code(facts.run_id)}"]
+    parts = [f"job {code(facts.job)}", f"run {code(facts.run_id)}"]
+    if facts.public_url:
+        return " · ".join(parts)  # the links in the message are the way in
     if facts.report:
         parts.append(f"report {code(facts.report)}")
-    if facts.statistics:
-        parts.append(f"statistics {code(facts.statistics)}")
-    elif facts.artifact_dir:
+    if facts.artifact_dir:
         parts.append(f"artifacts {code(facts.artifact_dir)}")
     return " · ".join(parts)
+
+
+def next_step(facts: AlertFacts, findings: Sequence[dict[str, Any]]) -> str:
+    """What to do now: `dqv show RUN`, the links (with `public_url`) and a waiver snippet."""
+    links = run_links(facts.public_url, facts.ds, facts.run_id)
+    lines = [f"*Next step*: {code(f'dqv show {facts.run_id}')}"
+             + (f" · {' · '.join(links)}" if links else "")]
+    snippet = waiver_snippet([f for f in findings if is_anomaly(f)], facts.ds, facts.owner)
+    if snippet:
+        where = code(facts.job_file) if facts.job_file else f"the job file of {code(facts.job)}"
+        lines.append(f"To accept a blocking finding for a while, add a waiver to {where} "
+                     "(and say why):")
+        lines.append(code_block(snippet, 1500))
+    return "\n".join(lines)
 
 
 def pack_sections(lines: Sequence[str], limits: Limits, max_sections: int) -> tuple[list[str], int]:
@@ -182,53 +212,56 @@ def pack_sections(lines: Sequence[str], limits: Limits, max_sections: int) -> tu
 def alert_message(facts: AlertFacts, limits: Limits = Limits()) -> Message:
     findings = ordered(facts.findings)
     listed = findings[: limits.max_listed]
-    from validator.notify.slack.evidence import evidence_sections
-
     rows = evidence_sections(facts.evidence, listed, limits.max_section_chars)
-    fixed = 4 + len(rows)  # header, summary, "and N more", evidence, locations
-    sections, unfit = pack_sections([finding_line(f, limits) for f in listed], limits,
-                            max(limits.max_blocks - fixed, 1))
+    fixed = 5 + len(rows)  # header, summary, "and N more", evidence, next step, locations
+    lines = [finding_line(f, limits) for f in listed if is_anomaly(f)]
+    sections, unfit = pack_sections(lines, limits, max(limits.max_blocks - fixed, 1))
     left_out = unfit + len(findings) - len(listed)
+    step = next_step(facts, findings)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "emoji": True,
                                     "text": header_text(facts.job, facts.ds, facts.outcome, limits)}},
-        _section(_summary(facts)[: limits.max_section_chars]),
+        _section(clip_text(_summary(facts), limits.max_section_chars)),
         *(_section(text) for text in sections),
     ]
     if left_out:
         blocks.append(_section(f"…and {left_out} more (not listed here; see the report)"))
     blocks += rows
+    blocks.append(_section(clip_text(step, limits.max_section_chars)))
     blocks.append({"type": "context", "elements": [_mrkdwn(_locations(facts)[:2000])]})
     return Message(text=_fallback(facts, findings, left_out, limits), blocks=blocks)
 
 
 def _fallback(facts: AlertFacts, findings: Sequence[dict[str, Any]], left_out: int,
               limits: Limits) -> str:
-    head = f"{facts.job} ds={facts.ds or 'none'}: {facts.outcome.value.upper()}"
+    """The notification text: identifiers in code spans, as in the blocks."""
+    head = f"{code(facts.job, 100)} ds={escape(facts.ds or 'none', 20)}: {facts.outcome.value.upper()}"
     if facts.changes is not None:
         head = "still failing: " + head
-    if not findings:
-        return escape(f"{head} — {facts.error or 'no anomalies'}", limits.max_fallback_chars)
-    names = [f"{f['feature']} {f['anomaly_type']}" for f in findings]
-    text = escape(f"{head} — {_counts(findings)}", limits.max_fallback_chars) + ": "
+    findings = [f for f in findings if is_anomaly(f)]
+    if not findings or facts.outcome is Outcome.NOT_EVALUATED:
+        return head + " — " + escape(facts.error or "no anomalies", limits.max_fallback_chars - 300)
+    text = f"{head} — {counts_text(findings)}: "
     shown = 0
-    for name in names:
-        piece = escape(name, 200) + ", "
+    for f in findings:
+        piece = f"{code(f['feature'], 200)} {code(f['anomaly_type'], 100)}, "
         if len(text) + len(piece) > limits.max_fallback_chars - 40:
             break
         text += piece
         shown += 1
     text = text.removesuffix(", ")
-    if shown < len(names):
-        text += f" and {len(names) - shown} more"
+    if shown < len(findings):
+        text += f" and {len(findings) - shown} more"
     return text
 
 
 def resolved_message(job: str, ds: str | None, run_id: str, cleared: int) -> Message:
+    """`cleared`: the anomalies the thread reported (an unevaluated run is not one of them)."""
     noun = "anomaly" if cleared == 1 else "anomalies"
-    text = (f"Resolved: {job} ds={ds or 'none'}: the {cleared} {noun} reported in "
-            "this thread are cleared.")
-    blocks = [_section(f":white_check_mark: *Resolved*: {escape(job)} ds={escape(ds or 'none')}: "
-                       f"the {cleared} {noun} reported in this thread are cleared."),
+    what = f"the {cleared} {noun} reported in this thread are cleared" if cleared else \
+        "the data is evaluated again and nothing reported in this thread is left"
+    text = f"Resolved: {job} ds={ds or 'none'}: {what}."
+    blocks = [_section(f":white_check_mark: *Resolved*: {code(job)} ds={escape(ds or 'none')}: "
+                       f"{what}."),
               {"type": "context", "elements": [_mrkdwn(f"run {code(run_id)}")]}]
     return Message(text=escape(text), blocks=blocks)

@@ -7,22 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from validator.core.evidence import RowEvidence
-from validator.core.text import terminal_safe
-from validator.notify.slack.mrkdwn import code, escape
+from validator.notify.slack.mrkdwn import code, code_block, escape
 
 MAX_ROWS = 3  # rows per finding in a message; the run's evidence.json keeps up to max_rows
 MAX_FINDINGS = 3  # findings with evidence per message
-
-
-def code_block(text: str, limit: int) -> str:
-    """`text` in a mrkdwn code block: no formatting applies; a backtick becomes a look-alike
-    (three would end the block) and Slack's entities are escaped."""
-    text = terminal_safe(text, keep_newlines=True).replace("`", "ˋ")
-    if len(text) > limit:
-        text = text[: max(limit - 1, 0)] + "…"
-    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        text = text.replace(raw, entity)
-    return f"```{text}```"
 
 
 def _row(values: Sequence[str | None]) -> str:
@@ -30,7 +18,7 @@ def _row(values: Sequence[str | None]) -> str:
 
 
 def evidence_text(item: RowEvidence, max_chars: int = 3000) -> str:
-    what = f"*Rows* of *{escape(item.feature, 200)}* {code(item.anomaly_type, 100)}"
+    what = f"*Rows* of {code(item.feature, 200)} {code(item.anomaly_type, 100)}"
     if item.error:
         head = f"{what}: not read ({escape(item.error, 300)})"
         body = ""

@@ -40,6 +40,18 @@ def code(value: object, limit: int | None = None) -> str:
     return f"`{text}`"
 
 
+def code_block(text: str, limit: int | None = None) -> str:
+    """`text` (several lines) in a preformatted block: no formatting applies there, so nothing
+    is fenced; entities as everywhere, a backtick becomes a look-alike (it could end the
+    block), control characters are escaped. Clipped to `limit` characters first."""
+    body = "\n".join(terminal_safe(line) for line in text.split("\n")).replace("`", "ˋ")
+    if limit is not None and len(body) > limit:
+        body = body[: max(limit - 1, 0)] + "…"
+    for raw, entity in _ENTITIES:
+        body = body.replace(raw, entity)
+    return f"```\n{body}\n```"
+
+
 def unescape(text: str) -> str:
     """What a reader sees: the inverse of `escape` (used by checks and tests)."""
     text = text.replace(ZWSP, "")

@@ -124,7 +124,7 @@ class SlackNotifier:
             with self._lock():
                 self._store().enqueue(OutboxEntry(
                     job=job.name, channel="", thread_id="", kind=UNROUTED, created_at=self._clock(),
-                    message={"facts": _facts_to_json(_facts(result.record)), "owner": job.owner,
+                    message={"facts": _facts_to_json(_facts(result.record, job)), "owner": job.owner,
                              "project_dir": str(job.project_dir)}, last_error=reason))
             raise DeliveryError(f"{reason}; the alert waits in the outbox: fix the routes "
                                 "(`dqv validate-config` checks them), then `dqv alerts flush`")
@@ -135,7 +135,7 @@ class SlackNotifier:
         store = self._store()
         transport = self._transport()
         queue(store, Routing(routes, transport.threads_supported, self._clock()),
-              _facts(result.record), job.owner)
+              _facts(result.record, job), job.owner)
         outcome = Outbox(store, transport, self._clock).flush()
         if outcome.waiting:
             message = (f"{outcome.error}; {outcome.waiting} message(s) wait in the outbox and go out "
@@ -154,7 +154,7 @@ class SlackNotifier:
         for record in records:
             if record.outcome is Outcome.NOT_READY:
                 continue
-            facts = _facts(record)
+            facts = _facts(record, job)
             channels |= set(split_by_channel(self._routes, job.name, job.owner, list(facts.findings)))
         if not channels:
             return
@@ -182,6 +182,7 @@ class Routing:
 def queue(store: AlertStore, routing: Routing, facts: AlertFacts, owner: str) -> None:
     """Plan one run's messages against the job's open threads and put them in the outbox."""
     routes = routing.routes
+    facts = dataclasses.replace(facts, owner=facts.owner or owner, public_url=routes.public_url)
     routed = split_by_channel(routes, facts.job, owner, list(facts.findings))
     actions, changed = plan(PlanInput(
         facts=facts, routed=routed, open_threads=store.open_threads(facts.job), now=routing.now,
@@ -199,8 +200,8 @@ def _facts_to_json(facts: AlertFacts) -> dict[str, Any]:
     return {"job": facts.job, "ds": facts.ds, "outcome": facts.outcome.value,
             "run_id": facts.run_id, "findings": list(facts.findings),
             "artifact_dir": facts.artifact_dir, "statistics": facts.statistics,
-            "report": facts.report, "error": facts.error,
-            "evidence": [e.to_json() for e in facts.evidence]}
+            "report": facts.report, "error": facts.error, "owner": facts.owner,
+            "job_file": facts.job_file, "evidence": [e.to_json() for e in facts.evidence]}
 
 
 def _facts_from_json(data: dict[str, Any]) -> AlertFacts:
@@ -208,11 +209,20 @@ def _facts_from_json(data: dict[str, Any]) -> AlertFacts:
                       run_id=data["run_id"], findings=tuple(data.get("findings") or ()),
                       artifact_dir=data.get("artifact_dir") or "",
                       statistics=data.get("statistics"), report=data.get("report"),
-                      error=data.get("error"),
+                      error=data.get("error"), owner=data.get("owner") or "",
+                      job_file=data.get("job_file") or "",
                       evidence=tuple(RowEvidence.from_json(e) for e in data.get("evidence") or ()))
 
 
-def _facts(record: Any) -> AlertFacts:
+def _job_file(job: Job) -> str:
+    """The job file as the project names it (relative when it lies in the project)."""
+    try:
+        return str(job.file.resolve().relative_to(job.project_dir.resolve()))
+    except ValueError:
+        return str(job.file)
+
+
+def _facts(record: Any, job: Job | None = None) -> AlertFacts:
     # Slack's message builders take the stored form of a finding (escaped as they are laid out).
     findings = [f.to_json() for f in record.findings]
     outcome = record.outcome or Outcome.NOT_EVALUATED
@@ -222,8 +232,9 @@ def _facts(record: Any) -> AlertFacts:
     return AlertFacts(job=record.job, ds=record.ds, outcome=outcome, run_id=record.run_id,
                       findings=tuple(findings), artifact_dir=record.artifact_dir,
                       statistics=record.statistics, error=record.error,
-                      evidence=tuple(getattr(record, "evidence", None) or ()),
-                      report=str(report) if report is not None and report.is_file() else None)
+                      report=str(report) if report is not None and report.is_file() else None,
+                      owner=job.owner if job else "", job_file=_job_file(job) if job else "",
+                      evidence=tuple(getattr(record, "evidence", ()) or ()))
 
 
 def flush(store: AlertStore, settings: SlackSettings, transport: Transport | None = None) -> FlushResult:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from validator.core.outcome import Outcome
 from validator.core.readiness import DATA_LATE
 from validator.notify.slack.blocks import AlertFacts, Changes, Message, alert_message, resolved_message
+from validator.notify.slack.findings import NOT_EVALUATED
 from validator.notify.slack.routes import ChannelFindings
 from validator.notify.slack.state import Kind, Thread, alert_key
 
@@ -51,13 +52,16 @@ def plan(given: PlanInput) -> tuple[list[Action], list[Thread]]:
             # Nothing routed here any more; but an unevaluated run proves nothing cleared.
             if thread is not None and facts.outcome is not Outcome.NOT_EVALUATED:
                 closed = dataclasses.replace(thread, closed=True)
-                message = resolved_message(facts.job, facts.ds, facts.run_id, len(thread.open_keys))
+                cleared = [k for k in thread.open_keys if not k.endswith(f"\x1f{NOT_EVALUATED}")]
+                message = resolved_message(facts.job, facts.ds, facts.run_id, len(cleared))
                 actions.append(Action("resolve", closed, message))
                 changed.append(closed)
             continue
         keys = tuple(dict.fromkeys(alert_key(f) for f in findings))
         mentions = tuple(routed.mentions) if routed else ()
-        channel_facts = dataclasses.replace(facts, findings=findings, mentions=mentions)
+        owners = tuple(routed.owners) if routed else ()
+        channel_facts = dataclasses.replace(facts, findings=findings, mentions=mentions,
+                                            owners=owners or facts.owners)
         before = set(thread.open_keys) if thread is not None else set()
         changes = Changes(new=len(set(keys) - before), still_open=len(set(keys) & before),
                           cleared=len(before - set(keys)))

@@ -22,6 +22,9 @@ from validator.core.outcome import Severity
 ROUTES_FILE = pathlib.Path("alerts") / "routes.yaml"
 CHANNEL = re.compile(r"^(#[a-z0-9][a-z0-9_\-]{0,79}|[CG][A-Z0-9]{6,})$")
 USER_GROUP = re.compile(r"^S[A-Z0-9]{6,}$")
+PUBLIC_URL = re.compile(r"^https?://[^\s<>|\"'`]+$")
+_GROUP_HINT = ("use the ID Slack shows for the group (S followed by letters and digits, "
+               "e.g. S0123ABCD)")
 
 
 class _Strict(BaseModel):
@@ -57,8 +60,7 @@ class Route(_Strict):
     def _groups(cls, value: list[str]) -> list[str]:
         for group in value:
             if not USER_GROUP.match(group):
-                raise ValueError(f"'{group}' is not a user group ID; use the ID Slack shows for "
-                                 "the group (S followed by letters and digits, e.g. S0123ABCD)")
+                raise ValueError(f"'{group}' is not a user group ID; {_GROUP_HINT}")
         return value
 
     def matches_job(self, job: str) -> bool:
@@ -70,7 +72,30 @@ class Routes(_Strict):
 
     suppression_window_hours: float = Field(24.0, gt=0, le=24 * 90)
     owners: dict[str, list[str]] = Field(default_factory=dict)  # team -> feature names/globs
+    # owner (a team from `owners`, or a job's `owner`) -> the Slack user group mentioned when
+    # a finding of theirs blocks
+    owner_groups: dict[str, str] = Field(default_factory=dict)
+    # `dqv serve`'s address as readers reach it: messages link to /reports/DS and /runs/ID
+    public_url: str | None = None
     routes: list[Route] = Field(min_length=1)
+
+    @field_validator("owner_groups")
+    @classmethod
+    def _owner_groups(cls, value: dict[str, str]) -> dict[str, str]:
+        for owner, group in value.items():
+            if not USER_GROUP.match(group):
+                raise ValueError(f"'{group}' (owner '{owner}') is not a user group ID; {_GROUP_HINT}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not PUBLIC_URL.match(value):
+            raise ValueError(f"'{value}' is not a URL; give the address readers open dqv serve "
+                             "at, e.g. https://dqv.example.com (http or https, no spaces)")
+        return value.rstrip("/")
 
     def is_routed(self, job: str) -> bool:
         return any(route.matches_job(job) for route in self.routes)
@@ -98,6 +123,7 @@ class Routes(_Strict):
 class ChannelFindings:
     findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     mentions: list[str] = dataclasses.field(default_factory=list)  # user group IDs
+    owners: list[str] = dataclasses.field(default_factory=list)  # owners of the findings
 
 
 def split_by_channel(routes: Routes, job: str, job_owner: str,
@@ -113,7 +139,12 @@ def split_by_channel(routes: Routes, job: str, job_owner: str,
             continue
         group = out.setdefault(route.channel, ChannelFindings())
         group.findings.append(finding)
-        group.mentions.extend(m for m in route.mention_on_block if m not in group.mentions)
+        owner = routes.owner_of(str(finding["feature"]), job_owner)
+        if owner and owner not in group.owners:
+            group.owners.append(owner)
+        owner_group = routes.owner_groups.get(owner)
+        wanted = [*route.mention_on_block, *([owner_group] if owner_group else [])]
+        group.mentions.extend(m for m in wanted if m not in group.mentions)
     return out
 
 

@@ -33,7 +33,7 @@ def _day_line(record: RunRecord) -> str:
     if record.error:
         return f"{head}: {escape(record.error, 300)}"
     shown = record.reported
-    items = ", ".join(f"{escape(f.feature, 80)} {code(f.anomaly_type, 60)}"
+    items = ", ".join(f"{code(f.feature, 80)} {code(f.anomaly_type, 60)}"
                       for f in shown[:_FINDINGS_PER_DAY])
     more = f" and {len(shown) - _FINDINGS_PER_DAY} more" if len(shown) > _FINDINGS_PER_DAY else ""
     return f"{head}: {items}{more}" if items else head
