@@ -89,8 +89,10 @@ class _Context:
             text = describe(worst)
             severity = text.severity + (" (not reported)" if worst.severity is Severity.IGNORE
                                         else "")
-            return Check(subject, constraint, expected, text.observed or observed or
-                         text.headline, "fail", severity)
+            seen = text.observed or observed or text.headline
+            if text.examples:
+                seen += f": {text.examples}"  # the offending values with their counts
+            return Check(subject, constraint, expected, seen, "fail", severity)
         if not self.evaluated:
             return Check(subject, constraint, expected, "–", "not evaluated")
         return Check(subject, constraint, expected, observed or "–", judged or "pass")
