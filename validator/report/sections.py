@@ -12,7 +12,7 @@ from validator.core.timestamps import as_date_text
 from validator.report.checks import Check, build_checks
 from validator.report.data import JobReport
 from validator.report.features import FeatureComparison, FeatureSummary
-from validator.report.svg import esc, short_number
+from validator.report.svg import esc, esc_lines, short_number
 
 # Percentiles shown when the quantiles histogram is fine enough; TFDV's default 10 buckets
 # give the deciles, all shown.
@@ -93,7 +93,7 @@ def evidence_section(evidence: Sequence[RowEvidence]) -> str:
             f"<code>{esc(item.anomaly_type)}</code></h4>"
             + (f'<p class="meta">{esc("; ".join(notes))}</p>' if notes else "")
             + table + f'<p class="meta">All of them ({esc(_DIALECT.get(item.dialect, item.dialect))}):</p>'
-            f'<pre class="query">{esc(item.query)}</pre></div>')
+            f'<pre class="query">{esc_lines(item.query)}</pre></div>')
     return f'<section class="evidence"><h3>Row evidence</h3>{"".join(parts)}</section>'
 
 

@@ -25,6 +25,11 @@ def esc(value: object) -> str:
     return html.escape(terminal_safe(value), quote=True)
 
 
+def esc_lines(value: object) -> str:
+    """`esc`, keeping line breaks: for text meant to be copied as it is, e.g. a query."""
+    return html.escape(terminal_safe(value, keep_newlines=True), quote=True)
+
+
 def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 

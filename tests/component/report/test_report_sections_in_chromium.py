@@ -172,3 +172,28 @@ def test_the_volume_band_is_drawn_and_the_flagged_day_marked(banded: Project,
     assert chart["dots"] == len(BAND_DAYS)
     assert len(chart["blocked"]) == 1 and chart["blocked"][0].startswith(BAND_LOW_DAY)
     assert "out of the expected band" in chart["blocked"][0]
+
+
+def test_blocked_day_report_shows_the_runs_own_evidence_and_its_query_finds_the_rows(
+        four_outcomes: Project, tmp_path: pathlib.Path) -> None:
+    """No evidence injected: the blocked run collected it (issue 18), the report shows it, and the
+    query copied from the page returns exactly the rows outside the domain."""
+    import duckdb
+
+    report = build_report(four_outcomes.project, four_outcomes.root, dt.date(2026, 11, 6))
+    page_file = write_day_report(report, tmp_path / "day.html")
+    with open_page(page_file) as page:
+        _clean(page)
+        evidence = page.evaluate(
+            f"(() => {{ const e = {JOB.format('strict_events')}.querySelector('section.evidence');"
+            " return e && {feature: e.querySelector('.evidence-item').dataset.feature,"
+            " head: Array.from(e.querySelectorAll('th')).map(t => t.innerText),"
+            " rows: Array.from(e.querySelectorAll('tbody tr')).map(r =>"
+            "   Array.from(r.cells).map(c => c.innerText)),"
+            " query: e.querySelector('pre.query').textContent}; })()")
+    assert evidence is not None and evidence["feature"] == "device"
+    device = evidence["head"].index("device")
+    assert evidence["rows"] and {r[device] for r in evidence["rows"]} <= {"smart_tv"}
+    matched = duckdb.connect().execute(evidence["query"]).to_arrow_table()
+    devices = set(matched.column("device").to_pylist())
+    assert matched.num_rows >= len(evidence["rows"]) and devices == {"smart_tv"}
