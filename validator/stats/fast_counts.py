@@ -12,8 +12,9 @@ across batches and processes, and what is exact and what is an estimate.
   n / HEAVY_COUNTERS is kept; counts are lower bounds, off by at most n / HEAVY_COUNTERS;
   TFDV's sketch with 1024 counters can overstate them) and a K-minimum-values sketch of the
   hashes for the number of uniques (relative error about 1/sqrt(KMV_K) = 0.8%, TFDV's KMV
-  size). Batches are then counted by sorting their hashes (numpy), not by a hash table of
-  strings: ~5 ms per 65k values.
+  size). Batches are then counted with numpy on their hashes, not by a hash table of
+  strings: the hashes alone in their bucket of the top bits are seen once (and cannot survive
+  the reduction), only the others are sorted (_batch_top).
 """
 
 from __future__ import annotations
