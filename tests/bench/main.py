@@ -156,7 +156,7 @@ def _bigquery(rows: int) -> dict[str, Any]:
     except ImportError as err:
         return {"skipped": f"tests/bench/bigquery.py is not available ({err})"}
     try:
-        return dict(bench_bigquery.bench_bigquery_read(rows))
+        return dict(bench_bigquery.bench_bigquery_read(rows, engines=True))
     except Exception as err:  # the emulator may be missing: say why, go on
         return {"skipped": f"BigQuery emulator path could not run: {err.__class__.__name__}: {err}"}
 
@@ -209,7 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     bigquery = {"skipped": "--no-bigquery"} if args.no_bigquery else _bigquery(bq_rows)
     print("\n" + table(results))
     print(f"\nBigQuery emulator, Storage Read API ({bq_rows:,} rows): "
-          + ", ".join(f"{k}={v}" for k, v in bigquery.items()))
+          + ", ".join(f"{k}={v}" for k, v in bigquery.items() if not isinstance(v, dict)))
+    if "warehouse" in bigquery:
+        from tests.bench.bigquery import engines_line
+
+        print(engines_line(bigquery))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{stamp}.json"
