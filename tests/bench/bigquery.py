@@ -1,15 +1,17 @@
-"""Benchmark of the BigQuery read path: N rows x 12 columns loaded into the local emulator,
-then read by dqv's BigQuery source through the Storage Read API with several streams in
-parallel, and once more with one stream for comparison. `make bench` calls
-`bench_bigquery_read(rows)` (tests/bench/main.py); alone:
+"""Benchmark of the BigQuery paths: N rows x 12 columns loaded into the local emulator, then
+read by dqv's BigQuery source through the Storage Read API with several streams in parallel,
+and once more with one stream for comparison. `make bench` calls
+`bench_bigquery_read(rows, engines=True)` (tests/bench/main.py), which also compares the
+engines on the same loaded table; alone:
 
     python -m tests.bench.bigquery [--rows 1000000] [--streams 4]
-    python -m tests.bench.bigquery --engines [--rows 1000000]   # warehouse vs Storage Read + local
+    python -m tests.bench.bigquery --engines [--rows 1000000]   # warehouse vs Storage Read
 
-`--engines` (bench_bigquery_engines) computes the table's statistics twice: with the warehouse
-engine (BigQuery's SQL; no row leaves the server) and with the local engine over a Storage Read
-session (the rows move), and reports time, rows and bytes moved, and bytes scanned as the server
-reports them (the emulator's dry runs and jobs always say 0; BigQuery's are what is billed).
+The engines comparison computes the table's statistics three times: with the warehouse engine
+(BigQuery's SQL; no row leaves the server), and over a Storage Read session (the rows move)
+with the fast core and with the local engine, and reports time, rows and bytes moved, and bytes
+scanned as the server reports them (the emulator's dry runs and jobs always say 0; BigQuery's
+are what is billed).
 
 The emulator (scripts/bq-emulator.sh) runs in its own process on loopback and is stopped by PID.
 Figures come from this machine and an emulator on DuckDB, not from BigQuery itself.
@@ -101,16 +103,19 @@ def _loaded_emulator(table: pa.Table) -> Iterator[tuple[Any, float]]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def bench_bigquery_read(rows: int, streams: int = 4) -> dict[str, Any]:
-    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read."""
+def bench_bigquery_read(rows: int, streams: int = 4, engines: bool = False) -> dict[str, Any]:
+    """Load `rows` x 12 columns into a fresh emulator and time dqv's Storage Read; with
+    `engines`, also the statistics engines on the same loaded table (`make bench`)."""
     table = bench_table(rows)
     with _loaded_emulator(table) as (clients, load_s):
         parallel = _read(clients, streams)
         single = _read(clients, 1)
+        compared = _engines(clients, rows) if engines else {}
     return {"rows": rows, "columns": table.num_columns, "load_s": round(load_s, 2),
             "streams": parallel["streams"], "read_s": parallel["seconds"],
             "rows_per_s": parallel["rows_per_s"], "mb_read": parallel["mb_read"],
-            "one_stream_read_s": single["seconds"], "one_stream_rows_per_s": single["rows_per_s"]}
+            "one_stream_read_s": single["seconds"], "one_stream_rows_per_s": single["rows_per_s"],
+            **compared}
 
 
 def bench_schema() -> Any:
@@ -151,23 +156,44 @@ def _engine_run(clients: Any, engine: Any) -> dict[str, Any]:
             "read_streams": extra.get("streams", 0)}
 
 
-def bench_bigquery_engines(rows: int) -> dict[str, Any]:
-    """Statistics of `rows` x 12 columns in a fresh emulator: warehouse vs Storage Read + local."""
+def _engines(clients: Any, rows: int) -> dict[str, Any]:
+    """The table's statistics by the warehouse engine, and by Storage Read + the fast core and
+    + the local engine (TFDV's generators)."""
+    from validator.engines.fast import FastEngine
     from validator.engines.local import LocalEngine
     from validator.engines.warehouse import WarehouseEngine
 
-    with _loaded_emulator(bench_table(rows)) as (clients, load_s):
-        warehouse = _engine_run(clients, WarehouseEngine())
-        local = _engine_run(clients, LocalEngine())
-        # Where the warehouse engine's time goes on the emulator: its APPROX_QUANTILES is a
-        # DuckDB macro (exact quantile_disc over a list built per row) whose cost grows with
-        # the number of quantiles; BigQuery's does not work that way.
-        quantiles = {n: _query_seconds(clients, f"SELECT APPROX_QUANTILES(f0, {n}) FROM "
-                                                f"`{PROJECT}.{DATASET}.events`") for n in (10, 1000)}
-    return {"rows": rows, "columns": 12, "load_s": round(load_s, 2), "warehouse": warehouse,
-            "storage_read_local": local,
+    warehouse = _engine_run(clients, WarehouseEngine())
+    fast = _engine_run(clients, FastEngine())
+    local = _engine_run(clients, LocalEngine())
+    # Where the warehouse engine's time goes on the emulator: its APPROX_QUANTILES is a
+    # DuckDB macro (exact quantile_disc over a list built per row) whose cost grows with
+    # the number of quantiles; BigQuery's does not work that way.
+    quantiles = {n: _query_seconds(clients, f"SELECT APPROX_QUANTILES(f0, {n}) FROM "
+                                            f"`{PROJECT}.{DATASET}.events`") for n in (10, 1000)}
+    return {"warehouse": warehouse, "storage_read_fast": fast, "storage_read_local": local,
             "speedup": round(local["seconds"] / max(warehouse["seconds"], 1e-9), 2),
             "emulator_one_column_quantiles_s": quantiles}
+
+
+def bench_bigquery_engines(rows: int) -> dict[str, Any]:
+    """Statistics of `rows` x 12 columns in a fresh emulator: warehouse vs Storage Read."""
+    with _loaded_emulator(bench_table(rows)) as (clients, load_s):
+        return {"rows": rows, "columns": 12, "load_s": round(load_s, 2),
+                **_engines(clients, rows)}
+
+
+def engines_line(figures: dict[str, Any]) -> str:
+    """One line: the warehouse engine vs Storage Read + the fast core / the local engine."""
+    wh, fast, local = (figures[k] for k in ("warehouse", "storage_read_fast",
+                                            "storage_read_local"))
+    return (f"BigQuery emulator, {figures['rows']:,} rows x 12 columns: warehouse engine "
+            f"{wh['seconds']:.1f} s ({wh['query_jobs']} query jobs, {wh['rows_moved']:,} result "
+            f"rows moved) vs Storage Read + fast {fast['seconds']:.1f} s, + local "
+            f"{local['seconds']:.1f} s ({local['rows_moved']:,} rows, {local['mb_moved']:,} MB "
+            f"moved); emulator APPROX_QUANTILES of one column: "
+            + ", ".join(f"{n} quantiles {t} s" for n, t in
+                        figures["emulator_one_column_quantiles_s"].items()))
 
 
 def _query_seconds(clients: Any, sql: str) -> float:
@@ -187,11 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.engines:
         figures = bench_bigquery_engines(args.rows)
-        wh, local = figures["warehouse"], figures["storage_read_local"]
-        print(f"BigQuery emulator, {figures['rows']:,} rows x 12 columns: warehouse engine "
-              f"{wh['seconds']:.1f} s ({wh['query_jobs']} query jobs, {wh['rows_moved']:,} result "
-              f"rows moved) vs Storage Read + local {local['seconds']:.1f} s "
-              f"({local['rows_moved']:,} rows, {local['mb_moved']:,} MB moved)")
+        print(engines_line(figures))
         print(json.dumps(figures, indent=2))
         return 0
     result = bench_bigquery_read(args.rows, args.streams)

@@ -2,24 +2,49 @@
 
     python -m tests.bench.child ENGINE PARQUET_FILE SHAPE
 
-prints one JSON line: {"seconds": …, "rows": …, …}. `seconds` is the engine's work end to end
-from the Parquet file (read, convert, statistics), without the interpreter and TensorFlow start
-that every TFDV engine pays alike. The fast engine and the DuckDB peers never import
-TensorFlow (so their memory figures are their own).
+prints one JSON line: {"seconds": …, "engine_cpu_s": …, "rows": …, …}. `seconds` is the engine's
+work end to end from the Parquet file (read, convert, statistics), without the interpreter and
+TensorFlow start that every TFDV engine pays alike; `engine_cpu_s` is the CPU time of the same
+span, summed over this process's threads and the worker processes it waited for. The fast
+engine and the DuckDB peers never import TensorFlow (so their memory figures are their own).
 """
 
 from __future__ import annotations
 
 import json
 import pathlib
+import resource
 import sys
 import time
+from types import TracebackType
 from typing import Any
 
 ENGINES = ("reference", "fast", "fast-1", "local", "local-1", "beam", "beam-multiprocess",
            "beam-tfdv-defaults", "beam-notes-setup", "duckdb", "floor")
 # Engines that never import TensorFlow: measured without it, so their memory is their own.
 TF_FREE = ("fast", "fast-1", "duckdb", "floor")
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads) and of the children it has waited for."""
+    own, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                      resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class _Clock:
+    """Wall and CPU seconds of a `with` block."""
+
+    def __enter__(self) -> _Clock:
+        self.seconds, self.cpu_s = time.perf_counter(), _cpu_s()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.seconds, self.cpu_s = time.perf_counter() - self.seconds, _cpu_s() - self.cpu_s
+
+    def figures(self) -> dict[str, float]:
+        return {"seconds": self.seconds, "engine_cpu_s": round(self.cpu_s, 2)}
 
 
 def _source(path: str, shape: Any) -> tuple[Any, Any]:
@@ -41,13 +66,11 @@ def _reference(path: str) -> dict[str, Any]:
     from validator.stats.tfdv_runtime import import_tfdv
 
     tfdv = import_tfdv()
-    start = time.perf_counter()
-    frame = pq.read_table(path).to_pandas()
-    read_s = time.perf_counter() - start
-    start = time.perf_counter()
-    stats = tfdv.generate_statistics_from_dataframe(frame)
-    stats_s = time.perf_counter() - start
-    return {"seconds": stats_s, "read_seconds": read_s, "rows": len(frame),
+    with _Clock() as read:
+        frame = pq.read_table(path).to_pandas()
+    with _Clock() as clock:
+        stats = tfdv.generate_statistics_from_dataframe(frame)
+    return {**clock.figures(), "read_seconds": read.seconds, "rows": len(frame),
             "examples": int(stats.datasets[0].num_examples),
             "note": "list columns are dropped by TFDV's dataframe path"}
 
@@ -65,10 +88,9 @@ def _beam_notes_setup(path: str, shape: Any) -> dict[str, Any]:
     tfdv = import_tfdv()
     converter = BatchConverter(schema_for(shape))
     batches = [converter.convert(b) for b in pq.ParquetFile(path).iter_batches(batch_size=10_000)]
-    start = time.perf_counter()
-    with beam.Pipeline(runner="DirectRunner") as pipeline:
+    with _Clock() as clock, beam.Pipeline(runner="DirectRunner") as pipeline:
         _ = pipeline | beam.Create(batches) | tfdv.GenerateStatistics(tfdv.StatsOptions())
-    return {"seconds": time.perf_counter() - start, "rows": sum(b.num_rows for b in batches)}
+    return {**clock.figures(), "rows": sum(b.num_rows for b in batches)}
 
 
 def _beam_tfdv_defaults(path: str, shape: Any) -> dict[str, Any]:
@@ -89,13 +111,12 @@ def _beam_tfdv_defaults(path: str, shape: Any) -> dict[str, Any]:
         for batch in pq.ParquetFile(file).iter_batches(batch_size=10_000):
             yield converter.convert(batch)
 
-    start = time.perf_counter()
-    with beam.Pipeline(runner="DirectRunner") as pipeline:
+    with _Clock() as clock, beam.Pipeline(runner="DirectRunner") as pipeline:
         _ = (pipeline | beam.Create([path]) | beam.FlatMap(read)
              | tfdv.GenerateStatistics(tfdv.StatsOptions(schema=schema,
                                                          infer_type_from_schema=True)))
     rows = pq.ParquetFile(path).metadata.num_rows
-    return {"seconds": time.perf_counter() - start, "rows": rows}
+    return {**clock.figures(), "rows": rows}
 
 
 def _engine(name: str, path: str, shape: Any) -> dict[str, Any]:
@@ -119,9 +140,10 @@ def _engine(name: str, path: str, shape: Any) -> dict[str, Any]:
             if name == "beam-multiprocess" else ()
         engine = BeamEngine(options)
     read = ReadStats()
-    start = time.perf_counter()
-    stats = engine.compute(source, source.plan(None), schema, read, Progress(name, enabled=False))
-    return {"seconds": time.perf_counter() - start, "rows": read.rows,
+    with _Clock() as clock:
+        stats = engine.compute(source, source.plan(None), schema, read,
+                               Progress(name, enabled=False))
+    return {**clock.figures(), "rows": read.rows,
             "examples": int(stats.datasets[0].num_examples)}
 
 
@@ -132,10 +154,9 @@ def _peer(name: str, path: str) -> dict[str, Any]:
     from tests.bench import peers
 
     run = peers.duckdb_tfdvlike if name == "duckdb" else peers.decoding_floor
-    start = time.perf_counter()
-    run(path)
-    return {"seconds": time.perf_counter() - start,
-            "rows": pq.ParquetFile(path).metadata.num_rows}
+    with _Clock() as clock:
+        run(path)
+    return {**clock.figures(), "rows": pq.ParquetFile(path).metadata.num_rows}
 
 
 def measure(name: str, path: str, shape_text: str) -> dict[str, Any]:

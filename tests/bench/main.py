@@ -4,21 +4,25 @@ in-memory path and to DuckDB's same-aggregates query, both measured in the same 
     python -m tests.bench.main                  1M x 12, 10M x 12, 1M x 100 columns (default)
     python -m tests.bench.main --quick          200k x 12 and 200k x 100: a minute, for a smoke run
     python -m tests.bench.main --rows 1M,10M --shapes 12,100 --full   also 10M x 100 (local only)
-    python -m tests.bench.main --engines fast,duckdb,floor --rows 10M --shapes 12
+    python -m tests.bench.main --engines fast,duckdb,floor --rows 10M --shapes 12 --no-bigquery
+                                                the fast core against DuckDB only
 
 For each size it writes a synthetic Parquet file (tests/bench/data.py) to a temporary
 folder, runs every engine in its own process (tests/bench/child.py) while watching that
 process tree's memory (tests/bench/proc.py), prints a table and saves everything as JSON in
 bench-results/<UTC timestamp>.json. Then the BigQuery emulator path, when it can run.
 
-Columns: `s` = engine seconds end to end from the Parquet file; `x ref` = TFDV's
-`generate_statistics_from_dataframe` seconds / engine seconds (the frame already in memory);
-`x ref+read` = the same with the reference's pandas read counted, i.e. both end to end from
-Parquet; `x duckdb` = DuckDB's seconds for the same aggregates (tests/bench/peers.py, 2
-threads) / engine seconds; `floor` = DuckDB reading every value once, the decoding floor;
-memory as explained in bench_proc; `cpu s` = CPU seconds of the engine's processes (steadier
-than wall time when other work shares the machine; includes the interpreter start, and ~3 s of
-TensorFlow import for the TFDV engines).
+Columns: `s` = engine seconds end to end from the Parquet file; `rows/s` = rows / `s`;
+`cpu s` = CPU seconds of the same span, all threads and worker processes (steadier than wall
+time when other work shares the machine: the interpreter and TensorFlow start are not in it;
+the JSON's `cpu_s` is the whole process tree's, start included); `rows/cpu s` = rows / `cpu s`;
+`x ref` = TFDV's `generate_statistics_from_dataframe` seconds / engine seconds (the frame
+already in memory); `x ref+read` = the same with the reference's pandas read counted, i.e. both
+end to end from Parquet; `x duckdb` = DuckDB's seconds for the same aggregates
+(tests/bench/peers.py, 2 threads) / engine seconds, `x duckdb cpu` the same for CPU seconds,
+both from the same bench run; `floor` = DuckDB reading every value once, the decoding floor;
+memory as explained in tests/bench/proc.py; `load` = the 1-minute load average as the run
+started.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                              "(also: beam-multiprocess, beam-notes-setup: minutes per 1M rows)")
     parser.add_argument("--bigquery-rows", type=_count, default=None,
                         help="rows for the BigQuery emulator path (default: the smallest size)")
+    parser.add_argument("--no-bigquery", action="store_true",
+                        help="skip the BigQuery emulator path (local engines and peers only)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("bench-results"))
     parser.add_argument("--data-dir", type=pathlib.Path, default=None,
                         help="where the Parquet files go (default: a temporary folder, removed)")
@@ -107,38 +113,39 @@ def _ratio(ref: float | None, seconds: float | None) -> str:
     return f"{ref / seconds:.2f}x" if ref and seconds else "-"
 
 
+def _ok(size: dict[str, Any], engine: str) -> dict[str, Any] | None:
+    return next((r for r in size["runs"] if r["engine"] == engine and "error" not in r), None)
+
+
+_HEAD = (f"{'size':<12}{'engine':<19}{'s':>7}{'rows/s':>8}{'cpu s':>7}{'rows/cpu s':>11}"
+         f"{'x ref':>7}{'x ref+read':>11}{'x duckdb':>9}{'x duckdb cpu':>13}{'maxRSS MB':>10}"
+         f"{'treePSS MB':>11}{'load':>6}")
+
+
 def table(results: list[dict[str, Any]]) -> str:
-    head = (f"{'size':<14}{'engine':<20}{'s':>8}{'rows/s':>9}{'x ref':>8}{'x ref+read':>11}"
-            f"{'x duckdb':>9}{'maxRSS MB':>10}{'treePSS MB':>11}{'treeRSS MB':>11}{'cpu s':>8}")
-    lines = [head, "-" * len(head)]
+    """One line per run; the ratios are to runs of the same size in the same bench run."""
+    lines = [_HEAD, "-" * len(_HEAD)]
     for size in results:
-        ref = next((r for r in size["runs"] if r["engine"] == "reference" and "error" not in r),
-                   None)
-        ref_s = ref["seconds"] if ref else None
+        ref, duck = _ok(size, "reference"), _ok(size, "duckdb")
         ref_e2e = ref["seconds"] + ref["read_seconds"] if ref else None
-        duck = next((r for r in size["runs"] if r["engine"] == "duckdb" and "error" not in r),
-                    None)
-        duck_s = duck["seconds"] if duck else None
+        label = f"{size['rows'] / 1e6:g}M x {size['columns']}"
         for run in size["runs"]:
-            label = f"{size['rows'] / 1e6:g}M x {size['columns']}"
             if "error" in run:
-                lines.append(f"{label:<14}{run['engine']:<20}  {run['error']}")
+                lines.append(f"{label:<12}{run['engine']:<19}  {run['error']}")
                 continue
-            seconds = run["seconds"]
-            if run["engine"] == "reference":
-                lines.append(f"{label:<14}{'reference (TFDV)':<20}{seconds:>8.2f}"
-                             f"{_fmt_rate(run['rows'] / seconds):>9}{'1.00x':>8}"
-                             f"{'(+' + format(run['read_seconds'], '.2f') + 's)':>11}"
-                             f"{_ratio(duck_s, seconds):>9}{run['max_rss_mb']:>10}"
-                             f"{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}{run['cpu_s']:>8}")
-                continue
-            name = {"floor": "floor (DuckDB max)", "duckdb": "duckdb (same aggs)"}.get(
-                run["engine"], run["engine"])
-            lines.append(f"{label:<14}{name:<20}{seconds:>8.2f}"
-                         f"{_fmt_rate(run['rows'] / seconds):>9}{_ratio(ref_s, seconds):>8}"
-                         f"{_ratio(ref_e2e, seconds):>11}{_ratio(duck_s, seconds):>9}"
-                         f"{run['max_rss_mb']:>10}"
-                         f"{run['tree_pss_mb']:>11}{run['tree_rss_mb']:>11}{run['cpu_s']:>8}")
+            seconds, cpu = run["seconds"], run.get("engine_cpu_s")
+            name = {"floor": "floor (DuckDB max)", "duckdb": "duckdb (same aggs)",
+                    "reference": "reference (TFDV)"}.get(run["engine"], run["engine"])
+            is_ref = run["engine"] == "reference"
+            x_ref = "1.00x" if is_ref else _ratio(ref["seconds"] if ref else None, seconds)
+            x_e2e = f"(+{run['read_seconds']:.2f}s)" if is_ref else _ratio(ref_e2e, seconds)
+            lines.append(
+                f"{label:<12}{name:<19}{seconds:>7.2f}{_fmt_rate(run['rows'] / seconds):>8}"
+                f"{cpu if cpu is not None else '-':>7}"
+                f"{_fmt_rate(run['rows'] / cpu) if cpu else '-':>11}{x_ref:>7}{x_e2e:>11}"
+                f"{_ratio(duck['seconds'] if duck else None, seconds):>9}"
+                f"{_ratio(duck.get('engine_cpu_s') if duck else None, cpu):>13}"
+                f"{run['max_rss_mb']:>10}{run['tree_pss_mb']:>11}{run.get('load_1m', '-'):>6}")
     return "\n".join(lines)
 
 
@@ -149,7 +156,7 @@ def _bigquery(rows: int) -> dict[str, Any]:
     except ImportError as err:
         return {"skipped": f"tests/bench/bigquery.py is not available ({err})"}
     try:
-        return dict(bench_bigquery.bench_bigquery_read(rows))
+        return dict(bench_bigquery.bench_bigquery_read(rows, engines=True))
     except Exception as err:  # the emulator may be missing: say why, go on
         return {"skipped": f"BigQuery emulator path could not run: {err.__class__.__name__}: {err}"}
 
@@ -199,10 +206,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir is None:
             shutil.rmtree(data_dir, ignore_errors=True)
     bq_rows = args.bigquery_rows or min((r for r, _, _ in sizes), default=200_000)
-    bigquery = _bigquery(bq_rows)
+    bigquery = {"skipped": "--no-bigquery"} if args.no_bigquery else _bigquery(bq_rows)
     print("\n" + table(results))
     print(f"\nBigQuery emulator, Storage Read API ({bq_rows:,} rows): "
-          + ", ".join(f"{k}={v}" for k, v in bigquery.items()))
+          + ", ".join(f"{k}={v}" for k, v in bigquery.items() if not isinstance(v, dict)))
+    if "warehouse" in bigquery:
+        from tests.bench.bigquery import engines_line
+
+        print(engines_line(bigquery))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{stamp}.json"

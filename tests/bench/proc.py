@@ -67,6 +67,7 @@ def run_measurement(engine: str, data: pathlib.Path, shape: str, timeout_s: floa
                     ) -> dict[str, Any]:
     """`python -m tests.bench.child ENGINE DATA SHAPE` with its memory watched."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    load_1m = round(os.getloadavg()[0], 1)  # other work on the machine when the run starts
     proc = subprocess.Popen([sys.executable, "-m", "tests.bench.child", engine, str(data), shape],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     sampler = _Sampler(proc.pid)
@@ -98,7 +99,7 @@ def run_measurement(engine: str, data: pathlib.Path, shape: str, timeout_s: floa
     for reader in readers:
         reader.join(timeout=5)
     out, err = out_box.get("out", ""), out_box.get("err", "")
-    result: dict[str, Any] = {"engine": engine}
+    result: dict[str, Any] = {"engine": engine, "load_1m": load_1m}
     if proc.returncode != 0:
         lines = [line for line in err.strip().splitlines() if line.strip()]
         result["error"] = ("timed out" if proc.returncode == -9 else

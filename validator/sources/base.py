@@ -50,6 +50,7 @@ class SourcePlan:
     estimated_rows: int | None = None  # when known (Parquet footers, or asked for), else None
     in_warehouse: bool = False  # the rows live where statistics can be computed (engine: warehouse)
     dictionary_columns: tuple[str, ...] = ()  # text columns to read as Arrow dictionaries (a hint)
+    batch_rows: int | None = None  # rows per batch the engine prefers (a hint; None: the source's)
 
     @property
     def files(self) -> tuple[str, ...]:

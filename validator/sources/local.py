@@ -149,7 +149,7 @@ class LocalFileSource:
 
         for part in merge_parts(plan.parts):
             stats.bytes_read += part.size
-            for batch in self._read_part(part, plan.dictionary_columns):
+            for batch in self._read_part(part, plan.dictionary_columns, plan.batch_rows):
                 _unique_columns(batch, part.file)
                 column = self.config.partition.column if self.config.partition else None
                 if column and ds is not None:
@@ -162,8 +162,8 @@ class LocalFileSource:
                 stats.rows += batch.num_rows
                 yield batch
 
-    def _read_part(self, part: FilePart, dictionary: tuple[str, ...] = ()
-                   ) -> Iterator[pa.RecordBatch]:
+    def _read_part(self, part: FilePart, dictionary: tuple[str, ...] = (),
+                   batch_rows: int | None = None) -> Iterator[pa.RecordBatch]:
         file = part.file
         fmt = self.format_of(file)
         try:
@@ -172,7 +172,8 @@ class LocalFileSource:
                 parquet = pq.ParquetFile(file, metadata=part.metadata,
                                          read_dictionary=list(dictionary) or None)
                 groups = None if part.row_groups is None else list(part.row_groups)
-                yield from parquet.iter_batches(batch_size=self.config.batch_rows, row_groups=groups)
+                yield from parquet.iter_batches(batch_size=batch_rows or self.config.batch_rows,
+                                                row_groups=groups)
             else:
                 yield from self._read_csv(file)
         except (pa.ArrowInvalid, OSError) as err:

@@ -26,6 +26,7 @@ class LocalShard:
     ds: dt.date | None
     parts: tuple[FilePart, ...]
     dictionary: tuple[str, ...] = ()  # text columns read as Arrow dictionaries (the plan's hint)
+    batch_rows: int | None = None  # rows per batch (the plan's hint)
 
     @property
     def rows(self) -> int:
@@ -33,7 +34,8 @@ class LocalShard:
 
     def read(self, stats: ReadStats) -> Iterator[pa.RecordBatch]:
         plan = SourcePlan(ds=self.ds, uri=self.source.uri(self.ds), parts=self.parts,
-                          estimated_rows=self.rows, dictionary_columns=self.dictionary)
+                          estimated_rows=self.rows, dictionary_columns=self.dictionary,
+                          batch_rows=self.batch_rows)
         yield from self.source.read(self.ds, stats, plan)
 
 
@@ -58,7 +60,8 @@ def split_local(source: LocalFileSource, plan: SourcePlan, n: int) -> list[Local
         index = min(count - 1, done * count // total)
         buckets[index].append(part)
         done += max(part.rows, 1)
-    return [LocalShard(source, plan.ds, tuple(merge_parts(b)), plan.dictionary_columns)
+    return [LocalShard(source, plan.ds, tuple(merge_parts(b)), plan.dictionary_columns,
+                       plan.batch_rows)
             for b in buckets if b]
 
 

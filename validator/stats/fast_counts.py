@@ -12,8 +12,9 @@ across batches and processes, and what is exact and what is an estimate.
   n / HEAVY_COUNTERS is kept; counts are lower bounds, off by at most n / HEAVY_COUNTERS;
   TFDV's sketch with 1024 counters can overstate them) and a K-minimum-values sketch of the
   hashes for the number of uniques (relative error about 1/sqrt(KMV_K) = 0.8%, TFDV's KMV
-  size). Batches are then counted by sorting their hashes (numpy), not by a hash table of
-  strings: ~5 ms per 65k values.
+  size). Batches are then counted with numpy on their hashes, not by a hash table of
+  strings: the hashes alone in their bucket of the top bits are seen once (and cannot survive
+  the reduction), only the others are sorted (_batch_top).
 """
 
 from __future__ import annotations
@@ -178,6 +179,35 @@ def _top(hashes: _U64, counts: NDArray[np.int64], labels: pa.Array
     return hashes[keep], counts[keep] - threshold, labels.take(indices_array(keep))
 
 
+def _sorted_counts(hashes: _U64) -> tuple[_U64, NDArray[np.int64]]:
+    """The distinct hashes (ascending) and how often each occurs."""
+    ordered = np.sort(hashes)
+    starts = np.concatenate([[0], np.nonzero(ordered[1:] != ordered[:-1])[0] + 1])
+    return ordered[starts], np.diff(np.append(starts, ordered.size)).astype(np.int64)
+
+
+def _batch_top(hashes: _U64) -> tuple[_U64, NDArray[np.int64]]:
+    """_top of one batch's exact hash counts, without sorting every hash.
+
+    A hash alone in its bucket of the top bits (np.bincount, about 1 in 4 buckets filled)
+    occurs exactly once, so only the others are sorted and counted. Once a batch has more
+    than HEAVY_COUNTERS distinct values the reduction subtracts a count of at least 1, so
+    values seen once never survive it: the result is _top's on all the counts, exactly."""
+    bits = max(16, (hashes.size - 1).bit_length() + 2)
+    bucket = (hashes >> np.uint64(64 - bits)).astype(np.intp)
+    alone = np.bincount(bucket, minlength=1 << bits)[bucket] == 1
+    unique, counts = _sorted_counts(hashes[~alone])
+    singles = int(np.count_nonzero(alone))
+    if unique.size + singles <= HEAVY_COUNTERS:  # no reduction: every value is kept
+        return _sorted_counts(hashes)
+    repeated = counts > 1
+    unique, counts = unique[repeated], counts[repeated]
+    if counts.size > HEAVY_COUNTERS:  # the (HEAVY_COUNTERS + 1)-th largest count is > 1
+        top_hashes, top_counts, _ = _top(unique, counts, indices_array(np.arange(unique.size)))
+        return top_hashes, top_counts
+    return unique, counts - 1  # the threshold is a count of 1 (a value seen once)
+
+
 @dataclasses.dataclass
 class ValueCounter:
     """Counts of one feature's values: exact until EXACT_DISTINCT distinct values, then a
@@ -204,14 +234,12 @@ class ValueCounter:
         hashes = full[valid] if values.null_count else full
         if self.kmv.size >= KMV_K:  # only hashes below the current k-th smallest can enter
             self._add_kmv(np.unique(hashes[hashes < self.kmv[-1]]))
-        ordered = np.sort(hashes)
-        starts = np.concatenate([[0], np.nonzero(ordered[1:] != ordered[:-1])[0] + 1])
-        unique = ordered[starts]
-        counts = np.diff(np.append(starts, ordered.size)).astype(np.int64)
-        if self.kmv.size < KMV_K:
+            top_hashes, top_counts = _batch_top(hashes)
+        else:
+            unique, counts = _sorted_counts(hashes)
             self._add_kmv(unique)
+            top_hashes, top_counts, _ = _top(unique, counts, indices_array(np.arange(unique.size)))
         # Labels only for the counters that survive the reduction (few: ids repeat rarely).
-        top_hashes, top_counts, _ = _top(unique, counts, indices_array(np.arange(unique.size)))
         if top_hashes.size:
             spot = np.minimum(np.searchsorted(top_hashes, full), top_hashes.size - 1)
             where = np.nonzero((top_hashes[spot] == full) & valid)[0]

@@ -94,15 +94,18 @@ class Numeric:
         self.sample.seed = self.seed
 
     def add(self, values: NDArray[np.floating[Any]] | NDArray[np.integer[Any]]) -> None:
-        if values.dtype.kind == "f":
-            nan = np.isnan(values)
-            nans = int(np.count_nonzero(nan))
-            if nans:
-                self.num_nan += nans
-                values = values[~nan]
+        """Fold one batch's non-null values: a few whole-array passes, no per-value Python and
+        no BLAS (OpenBLAS's threads spin beside the other workers: np.dot is not used)."""
         if values.size == 0:
             return
         low, high = values.min(), values.max()
+        if values.dtype.kind == "f" and np.isnan(low):  # min and max are NaN if any value is
+            nan = np.isnan(values)
+            self.num_nan += int(np.count_nonzero(nan))
+            values = values[~nan]
+            if values.size == 0:
+                return
+            low, high = values.min(), values.max()
         self.min, self.max = min(self.min, float(low)), max(self.max, float(high))
         if values.dtype.kind == "f" and (np.isinf(low) or np.isinf(high)):
             finite = values[np.isfinite(values)]
@@ -113,17 +116,16 @@ class Numeric:
         else:
             self.finite_min = min(self.finite_min, float(low))
             self.finite_max = max(self.finite_max, float(high))
-        self.num_zeros += values.size - int(np.count_nonzero(values))
-        doubles = values.astype(np.float64)
+        self.num_zeros += int(np.count_nonzero(values == 0))  # ~10x faster than on floats
         with np.errstate(invalid="ignore"):  # +inf and -inf together: nan, as in TFDV
-            mean = float(doubles.sum()) / doubles.size
+            mean = float(values.sum(dtype=np.float64)) / values.size
             if np.isfinite(mean):
-                deviations = doubles - mean
-                variance = float(np.dot(deviations, deviations)) / doubles.size
+                deviations = np.subtract(values, mean, dtype=np.float64)
+                variance = float(np.square(deviations, out=deviations).sum()) / values.size
             else:  # infinities: numpy's own answer, as TFDV's np.var gives
-                variance = float(np.var(doubles))
-        self._combine(doubles.size, mean, variance)
-        self.sample.add(doubles)
+                variance = float(np.var(values.astype(np.float64)))
+        self._combine(values.size, mean, variance)
+        self.sample.add(values)
 
     def _combine(self, b_count: int, b_mean: float, b_variance: float) -> None:
         """TFDV's MeanVarAccumulator._combine (variance_util.py), term for term."""

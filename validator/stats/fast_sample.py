@@ -17,6 +17,7 @@ The generator is seeded, so the same rows in the same shards give the same stati
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,7 +42,8 @@ class ValueSample:
             self.rng = np.random.default_rng(self.seed)
         return self.rng
 
-    def add(self, values: NDArray[np.float64]) -> None:
+    def add(self, values: NDArray[np.floating[Any]] | NDArray[np.integer[Any]]) -> None:
+        """Draw from one batch's values (any numeric dtype; the kept ones become float64)."""
         self.seen += values.size
         if self.level:
             rng = self._rng()
@@ -50,7 +52,7 @@ class ValueSample:
             take = int(share) + int(rng.random() < share - int(share))
             values = values[rng.integers(0, values.size, take)]
         if values.size:
-            self.parts.append(values)
+            self.parts.append(values.astype(np.float64))
             self.kept += values.size
         while self.kept > 2 * CAPACITY:
             self._halve()
