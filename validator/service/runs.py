@@ -78,6 +78,7 @@ class ChildRun:
 
     def run(self) -> RunRecord:
         """Start the child, wait for it to end, and return the run as the history has it."""
+        request = json.dumps(self._request()).encode()
         with self._lock:
             if self.stopped:
                 return self._settle(None, {"error": "the service is stopping; no new runs"})
@@ -87,7 +88,7 @@ class ChildRun:
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             except OSError as err:
                 return self._settle(None, {"error": f"cannot start the run's process: {err}"})
-        out, _ = proc.communicate(json.dumps(self._request()).encode())
+        out, _ = proc.communicate(request)
         return self._settle(proc.returncode, _reply(out))
 
     def _request(self) -> dict[str, Any]:

@@ -168,6 +168,8 @@ class ServiceState:
         store = self.env.open_store(self.env.artifact_root)
         child = ChildRun(job, day, run_id, self.env.artifact_root, lambda: store)
         with self._lock:
+            if self.closing:  # the drain has looked already: it would not stop this one
+                return _unrecorded(job, day, "the service is stopping; no new runs")
             status = self._status[job.name]
             status.running, status.ds = child, day.isoformat()
         log.info("%s: %s run for ds=%s (run %s)", job.name, trigger, day, run_id)
