@@ -4,8 +4,15 @@ in-memory path and to DuckDB's same-aggregates query, both measured in the same 
     python -m tests.bench.main                  1M x 12, 10M x 12, 1M x 100 columns (default)
     python -m tests.bench.main --quick          200k x 12 and 200k x 100: a minute, for a smoke run
     python -m tests.bench.main --rows 1M,10M --shapes 12,100 --full   also 10M x 100 (local only)
-    python -m tests.bench.main --engines fast,duckdb,floor --rows 10M --shapes 12 --no-bigquery
+    python -m tests.bench.main --engines fast,duckdb,floor --rows 10M --shapes 12 --parts engines
                                                 the fast core against DuckDB only
+    python -m tests.bench.main --parts monitors,serve   only those two figures (a few minutes)
+
+Parts (--parts, default all): `engines` (the sizes below), `bigquery` (the emulator path),
+`monitors` (what the history monitors add to one run with 365 days of history, target < 100
+ms; tests/bench/monitors.py) and `serve` (200 concurrent /gate calls answered from the history,
+target < 2 s; 200 with max_age=0 start one run; the service process's peak RSS, target < 300
+MB; tests/bench/serve_gate.py).
 
 For each size it writes a synthetic Parquet file (tests/bench/data.py) to a temporary
 folder, runs every engine in its own process (tests/bench/child.py) while watching that
@@ -50,6 +57,7 @@ BEFORE_MAX_ROWS = 1_000_000  # the old Beam path takes minutes per million rows
 REFERENCE_MAX_CELLS = 300_000_000  # pandas holds the whole frame: 10M x 100 would not fit
 BYTES_PER_CELL = 8
 TIMEOUT_S = 3600.0
+PARTS = ("engines", "bigquery", "monitors", "serve")
 
 
 def _count(text: str) -> int:
@@ -74,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--bigquery-rows", type=_count, default=None,
                         help="rows for the BigQuery emulator path (default: the smallest size)")
     parser.add_argument("--no-bigquery", action="store_true",
-                        help="skip the BigQuery emulator path (local engines and peers only)")
+                        help="skip the BigQuery emulator path (the same as leaving out the part)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated; default {','.join(PARTS)}")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("bench-results"))
     parser.add_argument("--data-dir", type=pathlib.Path, default=None,
                         help="where the Parquet files go (default: a temporary folder, removed)")
@@ -170,12 +180,8 @@ def _machine() -> dict[str, Any]:
                                                       "apache-beam", "pyarrow")}}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    sizes = plan(args)
-    machine = _machine()
-    print(f"dqv bench on {machine['cpus']} cores, load average {machine['load_avg_at_start']}",
-          flush=True)
+def _engines(args: argparse.Namespace, sizes: list[tuple[int, Shape, list[str]]]
+             ) -> list[dict[str, Any]]:
     data_dir = args.data_dir or pathlib.Path(tempfile.mkdtemp(prefix="dqv-bench-"))
     results: list[dict[str, Any]] = []
     try:
@@ -205,22 +211,60 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.data_dir is None:
             shutil.rmtree(data_dir, ignore_errors=True)
-    bq_rows = args.bigquery_rows or min((r for r, _, _ in sizes), default=200_000)
-    bigquery = {"skipped": "--no-bigquery"} if args.no_bigquery else _bigquery(bq_rows)
-    print("\n" + table(results))
-    print(f"\nBigQuery emulator, Storage Read API ({bq_rows:,} rows): "
-          + ", ".join(f"{k}={v}" for k, v in bigquery.items() if not isinstance(v, dict)))
-    if "warehouse" in bigquery:
-        from tests.bench.bigquery import engines_line
+    return results
 
-        print(engines_line(bigquery))
+
+def _service_figures(parts: list[str]) -> dict[str, Any]:
+    """The history monitors' cost per run and the service's gate and memory figures."""
+    out: dict[str, Any] = {}
+    if "monitors" in parts:
+        from tests.bench import monitors
+
+        out["monitors"] = result = monitors.bench_monitors()
+        print("\n" + monitors.report(result), flush=True)
+    if "serve" in parts:
+        from tests.bench import serve_gate
+
+        try:
+            out["serve"] = result = serve_gate.bench_serve_gate()
+            print("\n" + serve_gate.report(result), flush=True)
+        except Exception as err:  # say why, go on: the other figures still count
+            out["serve"] = {"error": f"{err.__class__.__name__}: {err}"}
+            print(f"\nserve: {out['serve']['error']}", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        _parser().error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    sizes = plan(args) if "engines" in parts else []
+    machine = _machine()
+    print(f"dqv bench on {machine['cpus']} cores, load average {machine['load_avg_at_start']}",
+          flush=True)
+    results = _engines(args, sizes)
+    saved: dict[str, Any] = {"machine": machine, "sizes": results}
+    if results:
+        print("\n" + table(results))
+    if "bigquery" in parts and not args.no_bigquery:
+        bq_rows = args.bigquery_rows or min((r for r, _, _ in sizes), default=200_000)
+        saved["bigquery"] = bigquery = _bigquery(bq_rows)
+        print(f"\nBigQuery emulator, Storage Read API ({bq_rows:,} rows): "
+              + ", ".join(f"{k}={v}" for k, v in bigquery.items() if not isinstance(v, dict)))
+        if "warehouse" in bigquery:
+            from tests.bench.bigquery import engines_line
+
+            print(engines_line(bigquery))
+    saved.update(_service_figures(parts))
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = args.out / f"{stamp}.json"
-    path.write_text(json.dumps({"machine": machine, "sizes": results, "bigquery": bigquery},
-                               indent=2, default=str), encoding="utf-8")
+    path.write_text(json.dumps(saved, indent=2, default=str), encoding="utf-8")
     print(f"saved {path}")
-    return 0 if all("error" not in r for s in results for r in s["runs"]) else 1
+    ok = all("error" not in r for s in results for r in s["runs"])
+    return 0 if ok and "error" not in saved.get("serve", {}) else 1
 
 
 if __name__ == "__main__":

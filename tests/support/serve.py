@@ -161,6 +161,31 @@ class Service:
             total += int(found.group(1)) if found else 0
         return total
 
+    def memory_kb(self) -> tuple[int, int]:
+        """The service process's own resident memory now and at its peak (VmRSS, VmHWM, kB);
+        its runs' child processes are not counted."""
+        status = pathlib.Path(f"/proc/{self.proc.pid}/status").read_text()
+        found = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
+        return int(found["VmRSS"]), int(found["VmHWM"])
+
+    def mapped_libraries(self) -> set[str]:
+        """The shared libraries loaded into the service process (from /proc/PID/maps)."""
+        maps = pathlib.Path(f"/proc/{self.proc.pid}/maps").read_text()
+        return {line.split()[-1] for line in maps.splitlines() if ".so" in line}
+
+    def run_children(self) -> list[int]:
+        """Pids of the service's run processes (python -m validator.service.child)."""
+        found = []
+        for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, IndexError):
+                continue
+            if parent == self.proc.pid and b"validator.service.child" in cmdline:
+                found.append(int(stat.parent.name))
+        return found
+
     def signal(self, sig: signal.Signals) -> None:
         self.proc.send_signal(sig)
 

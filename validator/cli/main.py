@@ -24,29 +24,9 @@ __all__ = ["build_parser", "main"]  # build_parser: the tests and docs checks re
 from validator.core.outcome import EXIT_USAGE
 from validator.core.text import terminal_safe
 from validator.errors import ConfigError, DqvError
+from validator.run.logs import setup_logging
 
 log = logging.getLogger("dqv")
-LIBRARY_LOGGERS = ("slack_sdk", "urllib3", "google", "apache_beam", "absl", "tensorflow")
-class _SafeFormatter(logging.Formatter):
-    """Log lines carry data values (file and column names): escaped like every print."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(super().format(record), keep_newlines=True)
-
-
-def _setup_logging(args: argparse.Namespace) -> None:
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_SafeFormatter("dqv: %(message)s"))
-    log.handlers[:] = [handler]
-    log.setLevel(level)
-    log.propagate = False
-    # Libraries speak only through -v: without it their lines (slack_sdk's own ERROR on an
-    # unreachable Slack, urllib3 retries, google-auth, Beam) never precede dqv's own message.
-    for name in LIBRARY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if args.verbose else logging.CRITICAL + 1)
-    if args.verbose and not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr)
 
 
 def artifact_root(args: argparse.Namespace) -> pathlib.Path:
@@ -63,7 +43,8 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _run_days(args: argparse.Namespace, days: Sequence[dt.date | None], job: Any = None) -> int:
-    from validator.cli import render, signals
+    from validator.cli import render
+    from validator.run import signals
     from validator.run.session import RunSession, exit_code, finish
     from validator.run.settings import RunSettings
 
@@ -234,11 +215,11 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _setup_logging(args)
+    setup_logging(verbose=args.verbose, quiet=args.quiet)
     if getattr(args, "new_store", False):
         os.environ["DQV_NEW_STORE"] = "1"
     if args.command in RECORDED_ON_SIGTERM:
-        from validator.cli.signals import record_runs_on_sigterm
+        from validator.run.signals import record_runs_on_sigterm
 
         record_runs_on_sigterm()
     try:

@@ -61,7 +61,7 @@ def run_job(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings
 def _run_locked(job: Job, ds: dt.date | None, store: RunStore, settings: RunSettings,
                 source: Source | None, observers: Sequence[RunObserver]) -> RunResult:
     started = utc_now()
-    run_id = new_run_id(started)
+    run_id = settings.run_id or new_run_id(started)
     record = RunRecord(run_id=run_id, job=job.name, ds=ds.isoformat() if ds else None,
                        started_at=started.isoformat(), dqv_version=__version__,
                        artifact_dir=artifact_dir(settings.artifact_root, job.name, ds, run_id))

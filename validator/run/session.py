@@ -7,6 +7,7 @@ defined here too, so `dqv run`, `dqv backfill` and the API cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -36,8 +37,8 @@ class RunSession:
             self._observers[job.name] = cached
         return cached[1]
 
-    def run(self, job: Job, ds: dt.date | None, store: RunStore | None = None) -> RunResult:
-        """One run; `store` may wrap the session's store (the service tracks runs through it)."""
+    def run(self, job: Job, ds: dt.date | None, *, run_id: str | None = None) -> RunResult:
+        """One run, recorded under `run_id` when given (the service's child process)."""
         from validator.run import preflight
         from validator.run.runner import run_job
 
@@ -50,8 +51,8 @@ class RunSession:
             schema = load_schema(job.schema_path)
             source = build_source(job, schema)
             preflight.check_columns(job, schema, source, ds)
-        return run_job(job, ds, store if store is not None else self.store, self.settings,
-                       source=source, observers=self.observers(job))
+        settings = dataclasses.replace(self.settings, run_id=run_id) if run_id else self.settings
+        return run_job(job, ds, self.store, settings, source=source, observers=self.observers(job))
 
 
 def finish(session: RunSession, job: Job) -> None:

@@ -16,6 +16,9 @@ class RunSettings:
     engine: str | None = None  # overrides the job's engine (CLI --engine)
     beam_options: tuple[str, ...] = ()  # added after the job's beam_options (CLI --beam-option)
     slack_summary: bool = False  # backfill: one Slack summary at the end, not one per day
+    # The id to record a run under, for settings of one run (RunSession.run's run_id: the
+    # service chooses it, to answer it before the run starts); a new id per run by default.
+    run_id: str | None = None
 
 
 def artifact_dir(root: pathlib.Path, job: str, ds: dt.date | None, run_id: str) -> str:

@@ -1,5 +1,6 @@
 """What the HTTP endpoints answer, apart from the HTTP itself (validator/service/http.py): the
-jobs' status, manual runs with an id to poll (/runs/{id}), and the gate."""
+jobs' status, manual runs answered with their run id (polled at /runs/{run_id}, and the id of
+the run in the history), and the gate."""
 
 from __future__ import annotations
 
@@ -7,19 +8,18 @@ import collections
 import concurrent.futures
 import dataclasses
 import datetime as dt
-import secrets
 import threading
 from typing import Any
 
 from validator.config.job import Job
 from validator.config.schedule import ds_for
-from validator.core.record import RunRecord, utc_now
+from validator.core.record import RunRecord, new_run_id, utc_now
 from validator.service.gating import Gatekeeper, RunCache
 from validator.service.metrics import ServiceMetrics
 from validator.service.scheduler import JobScheduler
 from validator.service.state import ServiceState
 
-MAX_TICKETS = 1000  # manual runs remembered for /runs/{id}; the oldest are forgotten
+MAX_TICKETS = 1000  # manual runs remembered (queued ones too); older ones: from the history
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,27 +68,28 @@ class Api:
         return out
 
     def trigger(self, job: Job, ds: dt.date) -> Ticket | None:
-        """Queue a manual run; None if the job is busy or the service is stopping."""
-        ticket_id = "req-" + secrets.token_hex(8)
-        future = self.state.submit(job.name, [ds], "manual", task_id=ticket_id)
+        """Queue a manual run under a new run id (the ticket's id); None if the job is busy or
+        the service is stopping."""
+        run_id = new_run_id(utc_now())
+        future = self.state.submit(job.name, [ds], "manual", run_id=run_id)
         if future is None:
             return None
-        ticket = Ticket(ticket_id, job.name, ds.isoformat(), future, utc_now().isoformat())
+        ticket = Ticket(run_id, job.name, ds.isoformat(), future, utc_now().isoformat())
         with self._lock:
-            self._tickets[ticket_id] = ticket
+            self._tickets[run_id] = ticket
             while len(self._tickets) > MAX_TICKETS:
                 self._tickets.popitem(last=False)
         return ticket
 
     def ticket_json(self, ticket_id: str) -> dict[str, Any] | None:
-        """The state of a manual run: queued, running (with its run id) or finished."""
+        """The state of a manual run: queued, running or finished."""
         with self._lock:
             ticket = self._tickets.get(ticket_id)
         if ticket is None:
             return None
         out: dict[str, Any] = {"id": ticket.id, "job": ticket.job, "ds": ticket.ds,
                                "trigger": "manual", "accepted_at": ticket.accepted_at,
-                               "state": "queued", "run_id": None, "outcome": None,
+                               "state": "queued", "run_id": ticket.id, "outcome": None,
                                "started_at": None, "ended_at": None, "error": None}
         record: RunRecord | None = None
         if ticket.future.done():
@@ -98,7 +99,7 @@ class Api:
                 out["error"] = "the service stopped before the run finished"
         else:
             status = self.state.status(ticket.job)
-            if status.task_id == ticket.id and status.running and status.running.record:
+            if status.run_id == ticket.id and status.running is not None:
                 out["state"], record = "running", status.running.record
         if record is not None:
             out.update(run_id=record.run_id, started_at=record.started_at, ended_at=record.ended_at,

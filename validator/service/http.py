@@ -173,7 +173,8 @@ class Endpoints:
                 "error": "the service is stopping" if stopping else
                 f"{job.name} is already queued or running", "job": job.name})
         return json_response(202, {"accepted": True, "job": job.name, "ds": ds.isoformat(),
-                                   "id": ticket.id, "poll": f"/runs/{ticket.id}"})
+                                   "id": ticket.id, "run_id": ticket.id,
+                                   "poll": f"/runs/{ticket.id}"})
 
     async def runs(self, request: Request) -> Response:
         run_id = request.path_params["id"]

@@ -3,25 +3,23 @@
 A broken job file at start is a config error (exit 2). On SIGHUP all job files are read again;
 if any is broken the error is logged, shown in /healthz and counted, and the previous
 configuration stays in force (all or nothing). On SIGTERM the service stops scheduling, waits up
-to --grace-seconds for running jobs, records the ones still running as interrupted (not
-evaluated), and exits 0.
+to --grace-seconds for running jobs, stops the ones still running (their processes record them
+as interrupted, not evaluated), and exits 0.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 import os
 import pathlib
 import queue
 import signal
 import sys
-from typing import Any
 
 from validator.config.job import Job, all_job_files, load_job
 from validator.errors import ConfigError
-from validator.history.store import RunStore
+from validator.history import open_store
 from validator.service.api import Api
 from validator.service.http import HttpServer
 from validator.service.metrics import ServiceMetrics
@@ -56,15 +54,9 @@ def load_jobs(project_dir: pathlib.Path) -> dict[str, Job]:
 
 
 def _run_env(root: pathlib.Path) -> RunEnv:
-    from validator.run.session import RunSession
-    from validator.run.settings import RunSettings
-
-    session = RunSession(RunSettings(artifact_root=root, progress=False))
-
-    def run(job: Job, ds: dt.date, store: RunStore) -> Any:
-        return session.run(job, ds, store)
-
-    return RunEnv(artifact_root=root, open_store=lambda _root: session.store, run=run)
+    """The history, opened once: the service reads it; its runs' child processes write it."""
+    store = open_store(root)
+    return RunEnv(artifact_root=root, open_store=lambda _root: store)
 
 
 def _reload(options: ServeOptions, state: ServiceState, scheduler: JobScheduler) -> None:
@@ -120,7 +112,7 @@ def serve(options: ServeOptions) -> int:
     server.stop()
     log.info("stopped (%d run(s) recorded as interrupted)", len(interrupted))
     if interrupted:
-        # The abandoned worker threads cannot be stopped; their results are already void.
+        # Gate threads may still wait on the stopped runs; everything is recorded already.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(0)

@@ -69,10 +69,13 @@ _SCHEMAS: dict[str, Any] = {
             "running_ds": _NULLABLE_TEXT, "running_trigger": _NULLABLE_TEXT,
             "running_run_id": _NULLABLE_TEXT, "last_run": {"type": ["object", "null"]},
             "outcome": _NULLABLE_TEXT}}}}},
-    "Accepted": {"type": "object", "required": ["accepted", "job", "ds", "id", "poll"],
+    "Accepted": {"type": "object", "required": ["accepted", "job", "ds", "id", "run_id", "poll"],
                  "properties": {"accepted": {"const": True}, "job": {"type": "string"},
-                                "ds": {"type": "string"}, "id": {"type": "string"},
-                                "poll": {"type": "string"}}},
+                                "ds": {"type": "string"},
+                                "run_id": {"type": "string", "description": "the run's id in "
+                                           "the history (dqv show RUN_ID), known at once"},
+                                "id": {"type": "string", "description": "the same as run_id"},
+                                "poll": {"type": "string", "description": "/runs/{run_id}"}}},
     "Run": {
         "type": "object", "required": ["id", "job", "state", "run_id", "outcome"],
         "properties": {"id": {"type": "string"}, "job": {"type": "string"},
@@ -115,15 +118,16 @@ def _paths() -> dict[str, Any]:
              "schema": {"type": "string", "pattern": "^[a-z0-9_-]+$"}}, DS, MAX_AGE])},
         "/gate/{job}": {"get": _op("the gate: may I train on this ds?", _GATE_ANSWERS,
                                    [JOB_PATH, DS, MAX_AGE])},
-        "/jobs/{job}/run": {"post": _op("queue a run (trigger manual); poll the answer's `poll` URL", {
+        "/jobs/{job}/run": {"post": _op("queue a run (trigger manual); the answer holds its run "
+                                        "id; poll the answer's `poll` URL (/runs/{run_id})", {
             "202": _answer("queued", {"$ref": "#/components/schemas/Accepted"}),
             "400": _answer("bad ds"), "401": _UNAUTHORIZED, "404": _answer("no such job"),
             "409": _answer("the job is already queued or running"),
             "503": _answer("the service is stopping")},
             [JOB_PATH, {**DS, "required": False,
                         "description": "default: from the job's schedule at now, else yesterday UTC"}])},
-        "/runs/{id}": {"get": _op("a queued run (the id POST /jobs/{job}/run answered) or a run "
-                                  "of the history (its run_id)", {
+        "/runs/{id}": {"get": _op("a run by its run id: one POST /jobs/{job}/run queued "
+                                  "(queued, running or finished) or any run of the history", {
             "200": _answer("the run", {"$ref": "#/components/schemas/Run"}),
             "401": _UNAUTHORIZED, "404": _answer("no such request or run"),
             "503": _answer("the run history is unavailable")},

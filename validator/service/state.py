@@ -1,5 +1,6 @@
 """The service's jobs and runs: a bounded worker pool, at most one run (running or queued) per
-job, the latest run of each job, and the drain on stop."""
+job, the latest run of each job, and the drain on stop. Each run is made by a child process
+(runs.py); the pool's threads wait for them."""
 
 from __future__ import annotations
 
@@ -11,18 +12,16 @@ import pathlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from validator.config.job import Job
 from validator.core.outcome import Outcome
 from validator.core.record import RunRecord, new_run_id, utc_now
-from validator.errors import DqvError
 from validator.history.store import RunStore
 from validator.service.metrics import ServiceMetrics
-from validator.service.tracking import TrackingStore
+from validator.service.runs import ChildRun, result_of
 
 log = logging.getLogger("dqv")
-INTERRUPTED = "interrupted: the service stopped (SIGTERM) before the run finished; run it again"
+STOP_WAIT_SECONDS = 20.0  # after SIGTERM, a child has this long to record its run as interrupted
 
 
 @dataclasses.dataclass
@@ -30,20 +29,19 @@ class JobStatus:
     last: RunRecord | None = None  # latest finished run (from the history at start)
     last_trigger: str | None = None
     busy: bool = False  # a run is queued or running
-    running: TrackingStore | None = None
+    running: ChildRun | None = None
     trigger: str | None = None
     ds: str | None = None  # the ds running now (or first in the queue)
     days: tuple[str, ...] = ()  # every ds of the queued or running task
-    task_id: str | None = None  # the id POST /jobs/J/run answered, for /runs/{id}
+    run_id: str | None = None  # the run id POST /jobs/J/run answered, for /runs/{id}
 
 
 @dataclasses.dataclass(frozen=True)
 class RunEnv:
-    """What a run needs beyond the job: where the history is, how to run, who to tell."""
+    """Where the runs go: the artifact root, and the run history the service reads."""
 
     artifact_root: pathlib.Path
     open_store: Callable[[pathlib.Path], RunStore]
-    run: Callable[[Job, dt.date, RunStore], Any]  # -> runner.RunResult
 
 
 class ServiceState:
@@ -134,59 +132,63 @@ class ServiceState:
                     for n, s in sorted(self._status.items()) if s.busy]
 
     # --- runs --------------------------------------------------------------------------
-    def submit(self, name: str, days: Sequence[dt.date], trigger: str, task_id: str | None = None,
+    def submit(self, name: str, days: Sequence[dt.date], trigger: str, run_id: str | None = None,
                ) -> concurrent.futures.Future[RunRecord | None] | None:
         """Queue runs of `name` for `days`, in order; None if the job is already queued or
-        running (no overlapping runs of one job), unknown, or the service is stopping."""
+        running (no overlapping runs of one job), unknown, or the service is stopping.
+        `run_id`: the id to record the run under (one day only); new ones by default."""
+        assert run_id is None or len(days) == 1
         with self._lock:
             job = self._jobs.get(name)
             status = self._status.setdefault(name, JobStatus())
             if job is None or self.closing or status.busy or not days:
                 return None
             status.busy, status.trigger, status.ds = True, trigger, days[0].isoformat()
-            status.days, status.task_id = tuple(d.isoformat() for d in days), task_id
+            status.days, status.run_id = tuple(d.isoformat() for d in days), run_id
             self.metrics.running.inc()
         try:
-            return self._pool.submit(self._execute, job, list(days), trigger)
+            return self._pool.submit(self._execute, job, list(days), trigger, run_id)
         except RuntimeError:  # the pool shut down meanwhile
             self._release(name)
             return None
 
-    def _execute(self, job: Job, days: list[dt.date], trigger: str) -> RunRecord | None:
+    def _execute(self, job: Job, days: list[dt.date], trigger: str, run_id: str | None,
+                 ) -> RunRecord | None:
         last = None
         try:
             for day in days:
                 if self.closing:
                     break
-                last = self._run_one(job, day, trigger)
+                last = self._run_one(job, day, trigger, run_id or new_run_id(utc_now()))
         finally:
             self._release(job.name)
         return last
 
-    def _run_one(self, job: Job, day: dt.date, trigger: str) -> RunRecord:
-        tracker = TrackingStore(self.env.open_store(self.env.artifact_root))
+    def _run_one(self, job: Job, day: dt.date, trigger: str, run_id: str) -> RunRecord:
+        store = self.env.open_store(self.env.artifact_root)
+        child = ChildRun(job, day, run_id, self.env.artifact_root, lambda: store)
         with self._lock:
+            if self.closing:  # the drain has looked already: it would not stop this one
+                return _unrecorded(job, day, "the service is stopping; no new runs")
             status = self._status[job.name]
-            status.running, status.ds = tracker, day.isoformat()
-        log.info("%s: %s run for ds=%s", job.name, trigger, day)
-        result = None
+            status.running, status.ds = child, day.isoformat()
+        log.info("%s: %s run for ds=%s (run %s)", job.name, trigger, day, run_id)
         try:
-            result = self.env.run(job, day, tracker)
-            record: RunRecord = result.record
-        except (DqvError, InterruptedError) as err:  # before the run was recorded (lock, store)
-            record = _unrecorded(job, day, str(err))
+            record = child.run()
         except Exception as err:  # a bug must not vanish in a Future nobody reads
             log.exception("%s: ds=%s failed", job.name, day)
             record = _unrecorded(job, day, f"internal error ({err.__class__.__name__}: {err})")
         with self._lock:
             status.running = None
-            if tracker._cut:
-                return record  # recorded as interrupted by the drain
+        if child.interrupted:
+            return record  # stopped by the drain, which tells
+        # Counted before /jobs shows it: whoever sees the run as the last one sees it counted.
+        self.metrics.run_finished(job.name, trigger, record)
+        if child.recorded:
+            self.metrics.job_result(job, result_of(record), store)
+        with self._lock:
             status.last, status.last_trigger = record, trigger
         self._tell(job.name)
-        self.metrics.run_finished(job.name, trigger, record)
-        if result is not None:
-            self.metrics.job_result(job, result, tracker.inner)
         log.info("%s: ds=%s %s", job.name, day, (record.outcome or Outcome.NOT_EVALUATED).value)
         return record
 
@@ -198,7 +200,7 @@ class ServiceState:
         with self._lock:
             status = self._status.setdefault(name, JobStatus())
             status.busy, status.running, status.trigger, status.ds = False, None, None, None
-            status.days, status.task_id = (), None
+            status.days, status.run_id = (), None
             self.metrics.running.dec()
             self._changed.notify_all()
             removed = name not in self._jobs  # by a reload while it ran
@@ -214,8 +216,9 @@ class ServiceState:
 
     # --- stop --------------------------------------------------------------------------
     def drain(self, grace_seconds: float) -> list[RunRecord]:
-        """Stop taking runs, wait up to `grace_seconds` for running ones, then record the rest
-        as interrupted. Returns the interrupted runs."""
+        """Stop taking runs, wait up to `grace_seconds` for running ones, then stop the rest
+        (their child processes record them as interrupted, or are killed and the run is
+        recorded as interrupted here). Returns the interrupted runs."""
         with self._lock:
             self.closing = True
             self._changed.notify_all()
@@ -227,10 +230,12 @@ class ServiceState:
                 self._changed.wait(left)
             in_flight = [s.running for s in self._status.values() if s.busy and s.running]
         self._pool.shutdown(wait=False, cancel_futures=True)
+        for child in in_flight:
+            child.stop()
         stopped = []
-        for tracker in in_flight:
-            record = tracker.interrupt(INTERRUPTED, lambda: self.env.open_store(self.env.artifact_root))
-            if record is not None:
+        for child in in_flight:
+            record = child.wait(STOP_WAIT_SECONDS)
+            if child.interrupted:
                 stopped.append(record)
                 self._tell(record.job)
                 self.metrics.run_finished(record.job, "interrupted", record)

@@ -1,15 +1,18 @@
 """The HTTP API on uvicorn beyond the original endpoints: the bearer scheme in any case, the
-query form of the gate, the id a triggered run answers (polled at /runs/{id} to completion),
+query form of the gate, the run id a triggered run answers (polled at /runs/{id} to completion,
+the id of the run in the history: `dqv show` finds it),
 /runs/{run_id} of the history, the request-size limits, and /openapi.json naming every route."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import pathlib
 from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import dqv
 from tests.support.serve import SAMPLE_JOB, Service, make_project, running_service, wait_for
 from validator.history import open_store
 from validator.service.http import ROUTES
@@ -43,15 +46,17 @@ def test_the_query_form_of_the_gate_answers_like_the_path_form(service: Service)
     assert service.get("/gate?job=training_events&ds=2026-11-08", token=None)[0] == 401
 
 
-def test_a_triggered_run_answers_an_id_polled_to_completion(service: Service) -> None:
+def test_a_triggered_run_answers_its_run_id_polled_to_completion(service: Service) -> None:
     status, accepted = service.request("POST", "/jobs/training_events/run?ds=2026-11-06")
     assert status == 202, accepted
     assert accepted["poll"] == f"/runs/{accepted['id']}" and accepted["ds"] == "2026-11-06"
+    run_id = accepted["run_id"]
+    assert accepted["id"] == run_id
     seen_states = set()
 
     def finished() -> dict[str, object] | None:
         code, run = service.get(accepted["poll"])
-        assert code == 200, run
+        assert code == 200 and run["run_id"] == run_id, run  # queued and running too
         seen_states.add(run["state"])
         return run if run["state"] == "finished" else None
 
@@ -59,13 +64,19 @@ def test_a_triggered_run_answers_an_id_polled_to_completion(service: Service) ->
     assert seen_states <= {"queued", "running", "finished"}
     assert (run["job"], run["ds"], run["trigger"], run["outcome"]) == (
         "training_events", "2026-11-06", "manual", "warn")
-    record = open_store(service.artifact_root).get(str(run["run_id"]))
+    assert run["run_id"] == run_id  # the id answered at once is the run's id in the history
+    record = open_store(service.artifact_root).get(run_id)
     assert record is not None and record.ds == "2026-11-06" and record.outcome is not None
     assert run["ended_at"] == record.ended_at and record.outcome.value == "warn"
     # A run of the history is found by its run id too.
     status, by_run_id = service.get(f"/runs/{run['run_id']}")
     assert status == 200 and (by_run_id["state"], by_run_id["outcome"]) == ("finished", "warn")
     assert service.get("/runs/req-0000000000000000")[0] == 404
+    shown = dqv("show", run_id, "--json", "--artifact-root", str(service.artifact_root),
+                check_exit=0)
+    shown_run = json.loads(shown.stdout)["run"]
+    assert (shown_run["run_id"], shown_run["ds"], shown_run["outcome"]) == (
+        run_id, "2026-11-06", "warn")
     assert service.get(accepted["poll"], token=None)[0] == 401
 
 

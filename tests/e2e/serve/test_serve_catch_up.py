@@ -31,8 +31,9 @@ def test_missed_days_are_caught_up_oldest_first(tmp_path: pathlib.Path) -> None:
         assert [r.ds for r in runs] == expected  # oldest first (runs() is ordered by start)
         assert [r.outcome.value for r in runs if r.outcome] == ["pass", "pass"]
         assert len([r for r in open_store(root).runs("nightly") if r.ds == done]) == 1
-        assert service.metric("dqv_service_runs_total", job="nightly", outcome="pass",
-                              trigger="catch_up") == 2.0
+        # A run's child process writes the history; the service counts the run once it ended.
+        wait_for("both catch-up runs counted", lambda: service.metric(
+            "dqv_service_runs_total", job="nightly", outcome="pass", trigger="catch_up") == 2.0)
         assert f"catching up ds {expected[0]}, {expected[1]}" in service.log()
     finally:
         service.stop()

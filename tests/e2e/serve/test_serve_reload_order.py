@@ -20,8 +20,7 @@ def _state(tmp_path: pathlib.Path) -> tuple[ServiceState, dict[str, Any]]:
         "a": SAMPLE_JOB.replace("name: training_events", "name: a"),
         "b": SAMPLE_JOB.replace("name: training_events", "name: b")})
     jobs = {name: load_job(project / "jobs" / f"{name}.yaml") for name in ("a", "b")}
-    env = RunEnv(artifact_root=tmp_path / "artifacts", open_store=FileRunStore,
-                 run=lambda *_: None)
+    env = RunEnv(artifact_root=tmp_path / "artifacts", open_store=FileRunStore)
     return ServiceState({"a": jobs["a"]}, env, ServiceMetrics(), workers=1), jobs
 
 
