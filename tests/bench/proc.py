@@ -19,7 +19,11 @@ import threading
 import time
 from typing import Any
 
-_SAMPLE_S = 0.05
+# The sampler shares the 2 cores with what it measures: reading smaps_rollup walks every page
+# table of the tree, so at 50 ms it took a visible share of a core from the engines' workers.
+# Memory peaks here are plateaus lasting seconds (batches held while folding), and the largest
+# single process is exact anyway (ru_maxrss), so 200 ms loses nothing that matters.
+_SAMPLE_S = 0.2
 
 
 def _descendants(pid: int) -> list[int]:
