@@ -166,7 +166,7 @@ def _evidence_lines(evidence: Sequence[dict[str, Any]]) -> list[str]:
     finds all of them. Escaped by show_command (terminal_safe) with the rest."""
     lines: list[str] = []
     for item in map(RowEvidence.from_json, evidence):
-        dialect = "GoogleSQL" if item.dialect == "googlesql" else "DuckDB SQL"
+        dialect = item.dialect_label
         lines += ["", f"Rows of {item.feature} {item.anomaly_type}"]
         if item.error:
             lines.append(f"  not read: {item.error}")

@@ -14,6 +14,8 @@ from typing import Any
 
 EVIDENCE_FILE = "evidence.json"
 MASK = "***"
+# How every output names a query's dialect.
+DIALECT_LABEL = {"googlesql": "GoogleSQL, BigQuery", "duckdb": "DuckDB SQL"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +30,10 @@ class RowEvidence:
     omitted: tuple[str, ...] = ()
     truncated: bool = False  # more rows match than were sampled
     error: str | None = None  # why no sample could be read (the query is still given)
+
+    @property
+    def dialect_label(self) -> str:
+        return DIALECT_LABEL.get(self.dialect, self.dialect)
 
     def to_json(self) -> dict[str, Any]:
         return {"feature": self.feature, "anomaly_type": self.anomaly_type,

@@ -63,9 +63,6 @@ def _check_row(check: Check) -> str:
             f"<td>{esc(check.observed)}</td><td>{esc(status)}</td></tr>")
 
 
-_DIALECT = {"googlesql": "GoogleSQL, BigQuery", "duckdb": "DuckDB SQL"}
-
-
 def evidence_section(evidence: Sequence[RowEvidence]) -> str:
     """The sample rows behind each blocking value finding and the query that finds all of
     them (core/evidence.py); nothing when the run has none."""
@@ -92,7 +89,7 @@ def evidence_section(evidence: Sequence[RowEvidence]) -> str:
             f'data-anomaly="{esc(item.anomaly_type)}"><h4>{esc(item.feature)} '
             f"<code>{esc(item.anomaly_type)}</code></h4>"
             + (f'<p class="meta">{esc("; ".join(notes))}</p>' if notes else "")
-            + table + f'<p class="meta">All of them ({esc(_DIALECT.get(item.dialect, item.dialect))}):</p>'
+            + table + f'<p class="meta">All of them ({esc(item.dialect_label)}):</p>'
             f'<pre class="query">{esc_lines(item.query)}</pre></div>')
     return f'<section class="evidence"><h3>Row evidence</h3>{"".join(parts)}</section>'
 

@@ -28,7 +28,7 @@ def evidence_text(item: RowEvidence, max_chars: int = 3000) -> str:
         head = f"{what}: {len(shown)} of {len(item.rows)} sample rows{more}"
         lines = [_row(item.columns), *(_row(r) for r in shown)]
         body = "\n" + code_block("\n".join(lines), max_chars // 2)
-    dialect = "GoogleSQL" if item.dialect == "googlesql" else "DuckDB"
+    dialect = item.dialect_label
     query = f"\nAll of them ({dialect}):\n{code_block(item.query, max_chars // 2 - 100)}" \
         if item.query else ""
     return (head + body + query)[:max_chars]
